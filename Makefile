@@ -1,0 +1,76 @@
+# The two commands a newcomer needs:   make run   and   make test
+# Everything else here is a step they depend on.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+VENV    := .venv
+PY      := $(VENV)/bin/python
+RASA    := $(PY) -m bot rasa
+export RASA_TELEMETRY_ENABLED := false
+export TF_CPP_MIN_LOG_LEVEL := 2
+export PYTHONHASHSEED := 0
+
+TRAINING_INPUTS := config.yml domain.yml $(shell find data knowledge/lexicon nlu_components -type f \( -name '*.yml' -o -name '*.txt' -o -name '*.py' \) 2>/dev/null)
+MODEL_STAMP := models/.trained
+
+.PHONY: help run test install train validate unit-test story-test nlu-test e2e-test bench lock clean
+
+help:
+	@echo "make run    start the assistant (action server + Rasa server) on http://127.0.0.1:5005"
+	@echo "make test   validate data, unit tests, train, story tests, held-out NLU evaluation, end-to-end tests"
+	@echo "make bench  turn-latency benchmark (bench/turn_latency)"
+
+# --- environment -------------------------------------------------------------------------------
+$(VENV)/.installed: requirements.lock pyproject.toml
+	@test -x $(PY) || "$$(scripts/find-python310.sh)" -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check "pip==24.0"
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.lock
+	$(PY) -m pip install --quiet --disable-pip-version-check --no-deps -e .
+	@touch $@
+
+install: $(VENV)/.installed
+
+# Regenerate requirements.lock from pyproject.toml in a throwaway environment.
+lock:
+	rm -rf /tmp/jiuzhu-lock && "$$(scripts/find-python310.sh)" -m venv /tmp/jiuzhu-lock
+	/tmp/jiuzhu-lock/bin/pip install --quiet "pip==24.0" && /tmp/jiuzhu-lock/bin/pip install --quiet ".[test]"
+	{ head -2 requirements.lock; /tmp/jiuzhu-lock/bin/pip freeze --exclude-editable | grep -v '^jiuzhu'; } > requirements.lock.new
+	mv requirements.lock.new requirements.lock
+
+# --- model: trained only when its inputs changed ------------------------------------------------
+$(MODEL_STAMP): $(VENV)/.installed $(TRAINING_INPUTS)
+	@mkdir -p models var
+	$(PY) -m bot train
+	@touch $@
+
+train: $(MODEL_STAMP)
+
+# --- run ---------------------------------------------------------------------------------------
+run: $(MODEL_STAMP)
+	$(PY) -m bot run
+
+# --- test --------------------------------------------------------------------------------------
+validate: install
+	$(RASA) data validate --fail-on-warnings
+
+unit-test: install
+	$(PY) -m pytest -m "not e2e" -q
+
+story-test: $(MODEL_STAMP)
+	$(RASA) test core --stories tests/stories --fail-on-prediction-errors --out results/core
+
+nlu-test: $(MODEL_STAMP)
+	$(RASA) test nlu --nlu tests/nlu/heldout.yml --out results/nlu
+	$(PY) scripts/nlu_gate.py results/nlu
+
+e2e-test: $(MODEL_STAMP)
+	$(PY) -m pytest -m e2e -q
+
+test: validate unit-test train story-test nlu-test e2e-test
+	@echo "all test steps passed"
+
+bench: $(MODEL_STAMP)
+	$(PY) bench/turn_latency
+
+clean:
+	rm -rf models results var/test-* .pytest_cache

@@ -1,0 +1,147 @@
+"""Command line: `python -m bot <command>`.
+
+  run                       migrate, start the action server and the Rasa server, supervise them
+  train                     train the Rasa model into models/ and record how long it took
+  migrate                   bring the database schema up to date
+  rasa ARGS…                run Rasa with the environment endpoints.yml expects
+  handoffs list             open handoff requests (转人工) waiting for staff
+  handoffs resume ID --by NAME   hand conversation ID back to the bot
+"""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import logging
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import List, Optional
+
+from bot.settings import PROJECT_ROOT, get_settings
+
+MODEL_NAME = "jiuzhu"
+MODELS_DIR = PROJECT_ROOT / "models"
+TRAINING_RECORD = MODELS_DIR / "training.json"
+
+
+def _rasa_env() -> dict:
+    from bot.supervisor import rasa_process_env
+
+    return rasa_process_env(get_settings())
+
+
+def cmd_rasa(args: List[str]) -> int:
+    os.chdir(PROJECT_ROOT)
+    os.execvpe(sys.executable, [sys.executable, "-m", "rasa", *args], _rasa_env())
+    return 0  # not reached
+
+
+def cmd_train(_args: argparse.Namespace) -> int:
+    MODELS_DIR.mkdir(exist_ok=True)
+    argv = [
+        sys.executable, "-m", "rasa", "train",
+        "--fixed-model-name", MODEL_NAME, "--out", str(MODELS_DIR),
+    ]  # fmt: skip
+    started = time.monotonic()
+    code = subprocess.call(argv, cwd=PROJECT_ROOT, env=_rasa_env())
+    seconds = time.monotonic() - started
+    if code == 0:
+        TRAINING_RECORD.write_text(
+            json.dumps({"model": f"{MODEL_NAME}.tar.gz", "seconds": round(seconds, 1), "cpus": os.cpu_count()})
+        )
+        print(f"训练完成 / trained in {seconds:.1f}s → {MODELS_DIR / (MODEL_NAME + '.tar.gz')}")
+    return code
+
+
+def cmd_migrate(_args: argparse.Namespace) -> int:
+    from bot import migrate
+
+    migrate.upgrade()
+    print("数据库已是最新结构 / database schema is up to date")
+    return 0
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from bot.supervisor import supervise
+
+    model = Path(args.model)
+    if not model.exists():
+        print(f"找不到模型 {model}：请先运行 `make train`（或 `python -m bot train`）。", file=sys.stderr)
+        return 2
+    return asyncio.run(supervise(get_settings(), str(model)))
+
+
+def cmd_handoffs_list(_args: argparse.Namespace) -> int:
+    from bot import runtime
+
+    open_requests = runtime.handoff_service().list_open()
+    if not open_requests:
+        print("没有等待处理的转人工请求。")
+        return 0
+    for handoff in open_requests:
+        print(f"#{handoff.id}  会话 {handoff.conversation_id}  渠道 {handoff.channel}  时间 {handoff.requested_at:%Y-%m-%d %H:%M:%S} UTC")
+        for line in handoff.transcript:
+            who = "居民" if line["speaker"] == "user" else "助手"
+            print(f"    {who}：{line['text']}")
+    return 0
+
+
+def cmd_handoffs_resume(args: argparse.Namespace) -> int:
+    from bot import runtime
+    from bot.handoff import HandoffNotFound
+    from bot.rasa_client import RasaApiError, resume_conversation
+
+    service = runtime.handoff_service()
+    if service.get_open(args.conversation_id) is None:
+        print(f"会话 {args.conversation_id} 没有等待处理的转人工请求。", file=sys.stderr)
+        return 1
+    try:
+        # Rasa first: if it is unreachable the request stays open and can be retried.
+        asyncio.run(resume_conversation(get_settings(), args.conversation_id))
+    except RasaApiError as error:
+        print(f"未能恢复机器人应答（Rasa 服务不可用？）：{error}", file=sys.stderr)
+        return 1
+    try:
+        handoff = service.resume(args.conversation_id, by=args.by)
+    except HandoffNotFound:
+        print(f"会话 {args.conversation_id} 的请求已被他人处理。", file=sys.stderr)
+        return 1
+    print(f"已将会话 {handoff.conversation_id} 交还机器人（请求 #{handoff.id}，处理人 {handoff.resumed_by}）。")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m bot", description="jiuzhu 救助助手")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    run = sub.add_parser("run", help="start every server under one supervisor")
+    run.add_argument("--model", default=str(MODELS_DIR / f"{MODEL_NAME}.tar.gz"))
+    run.set_defaults(func=cmd_run)
+    sub.add_parser("train", help="train the Rasa model").set_defaults(func=cmd_train)
+    sub.add_parser("migrate", help="upgrade the database schema").set_defaults(func=cmd_migrate)
+    sub.add_parser("rasa", help="run rasa with our environment (arguments pass through)")
+
+    handoffs = sub.add_parser("handoffs", help="handoff requests (转人工)")
+    hsub = handoffs.add_subparsers(dest="handoff_command", required=True)
+    hsub.add_parser("list", help="open requests").set_defaults(func=cmd_handoffs_list)
+    resume = hsub.add_parser("resume", help="hand a conversation back to the bot")
+    resume.add_argument("conversation_id")
+    resume.add_argument("--by", required=True, help="who handled it (staff name)")
+    resume.set_defaults(func=cmd_handoffs_resume)
+    return parser
+
+
+def main(argv: Optional[List[str]] = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv[:1] == ["rasa"]:
+        return cmd_rasa(argv[1:])  # everything after `rasa` belongs to Rasa
+    logging.basicConfig(level=get_settings().log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    args = build_parser().parse_args(argv)
+    return args.func(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

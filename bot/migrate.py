@@ -1,0 +1,28 @@
+"""Bring the product database to the newest schema (Alembic, configured in code)."""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Optional
+
+from alembic import command
+from alembic.config import Config
+
+from bot.settings import get_settings
+
+MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+
+
+def alembic_config(url: Optional[str] = None) -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    # ConfigParser treats % specially; URLs with escaped passwords contain it.
+    config.set_main_option("sqlalchemy.url", (url or get_settings().database_url).replace("%", "%%"))
+    return config
+
+
+def upgrade(url: Optional[str] = None, revision: str = "head") -> None:
+    command.upgrade(alembic_config(url), revision)
+
+
+def downgrade(url: Optional[str] = None, revision: str = "base") -> None:
+    command.downgrade(alembic_config(url), revision)

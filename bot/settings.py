@@ -1,0 +1,110 @@
+"""One settings object for every process (Rasa server, action server, API, CLI).
+
+Values come from environment variables prefixed ``JIUZHU_`` and from an optional ``.env`` file in the
+project root; the defaults run the whole product on one machine with nothing else installed.
+"""
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Dict, Optional
+from urllib.parse import unquote, urlsplit
+
+from pydantic import BaseSettings, Field, SecretStr, validator
+from sqlalchemy.engine import make_url
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+LOG_LEVELS = {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}
+
+
+class Settings(BaseSettings):
+    database_url: str = Field(
+        default=f"sqlite:///{PROJECT_ROOT / 'var' / 'jiuzhu.db'}",
+        description="SQLAlchemy URL of the product database; Rasa's tracker store uses it too.",
+    )
+    lock_store_url: Optional[str] = Field(
+        default=None,
+        description="redis://host:port/db for Rasa's lock store; empty means in-memory (one Rasa process).",
+    )
+    host: str = Field(default="127.0.0.1", description="Interface every server binds to.")
+    rasa_port: int = 5005
+    action_port: int = 5055
+    rasa_auth_token: Optional[SecretStr] = Field(
+        default=None, description="Token Rasa's HTTP API demands (?token=…); unset means no token."
+    )
+    log_level: str = "INFO"
+    handoff_transcript_messages: int = Field(
+        default=10, ge=1, le=100, description="How many recent messages a handoff request keeps."
+    )
+
+    class Config:
+        env_prefix = "JIUZHU_"
+        env_file = str(PROJECT_ROOT / ".env")
+        env_file_encoding = "utf-8"
+
+    @validator("log_level")
+    def _known_level(cls, value: str) -> str:
+        level = value.upper()
+        if level not in LOG_LEVELS:
+            raise ValueError(f"log_level must be one of {sorted(LOG_LEVELS)}, got {value!r}")
+        return level
+
+    @validator("database_url")
+    def _parseable_url(cls, value: str) -> str:
+        make_url(value)  # raises ArgumentError with the reason
+        return value
+
+    @validator("lock_store_url")
+    def _redis_url(cls, value: Optional[str]) -> Optional[str]:
+        if not value:
+            return None
+        if urlsplit(value).scheme not in ("redis", "rediss"):
+            raise ValueError(f"lock_store_url must be redis://… or rediss://…, got {value!r}")
+        return value
+
+    @property
+    def rasa_url(self) -> str:
+        return f"http://{self.host}:{self.rasa_port}"
+
+    @property
+    def action_url(self) -> str:
+        return f"http://{self.host}:{self.action_port}"
+
+    def rasa_environment(self) -> Dict[str, str]:
+        """Environment variables that ``endpoints.yml`` expands, derived from these settings.
+
+        Rasa's Redis lock store takes host/port/db pieces rather than a URL, so the one URL in our
+        settings is split here rather than configured twice.
+        """
+        url = make_url(self.database_url)
+        if url.get_backend_name() == "sqlite" and url.database and url.database != ":memory:":
+            # Rasa runs with its own working directory in mind; make the file unambiguous.
+            url = url.set(database=str(Path(url.database).resolve()))
+        env = {
+            "JIUZHU_ACTION_ENDPOINT": f"{self.action_url}/webhook",
+            # Rasa's SQL tracker store takes a full SQLAlchemy URL in `url`.
+            "JIUZHU_TRACKER_URL": url.render_as_string(hide_password=False),
+        }
+        if self.lock_store_url:
+            lock = urlsplit(self.lock_store_url)
+            env.update(
+                JIUZHU_LOCK_STORE_TYPE="redis",
+                JIUZHU_LOCK_STORE_HOST=lock.hostname or "127.0.0.1",
+                JIUZHU_LOCK_STORE_PORT=str(lock.port or 6379),
+                JIUZHU_LOCK_STORE_DB=(lock.path.lstrip("/") or "0"),
+                JIUZHU_LOCK_STORE_PASSWORD=unquote(lock.password or ""),
+            )
+        else:
+            env.update(
+                JIUZHU_LOCK_STORE_TYPE="in_memory",
+                JIUZHU_LOCK_STORE_HOST="",
+                JIUZHU_LOCK_STORE_PORT="0",
+                JIUZHU_LOCK_STORE_DB="0",
+                JIUZHU_LOCK_STORE_PASSWORD="",
+            )
+        return env
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()
