@@ -7,9 +7,18 @@ from typing import Optional
 from alembic import command
 from alembic.config import Config
 
+import bot.handoff.tables  # noqa: F401  (tables register on the shared metadata)
+from bot.db import metadata
 from bot.settings import get_settings
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+
+
+def include_object(obj, name, type_, reflected, compare_to) -> bool:
+    """Only our tables: Rasa's tracker store keeps its `events` table in the same database."""
+    if type_ == "table":
+        return name in metadata.tables
+    return True
 
 
 def alembic_config(url: Optional[str] = None) -> Config:

@@ -19,12 +19,16 @@ def _params(settings: Settings) -> dict:
 
 
 async def resume_conversation(settings: Settings, conversation_id: str) -> None:
-    """Append Rasa's `resume` event, so the bot answers this conversation again."""
+    """Append Rasa's `resume` event, so the bot answers this conversation again.
+
+    The paused conversation ended on our handoff action, not on `action_listen`; without a listen
+    the rules (which start from one) would not match the next message.
+    """
     url = f"{settings.rasa_url}/conversations/{quote(conversation_id, safe='')}/tracker/events"
-    await _post(url, settings, {"event": "resume"})
+    await _post(url, settings, [{"event": "resume"}, {"event": "action", "name": "action_listen"}])
 
 
-async def _post(url: str, settings: Settings, body: dict, timeout: Optional[float] = 10) -> dict:
+async def _post(url: str, settings: Settings, body, timeout: Optional[float] = 10) -> dict:
     try:
         async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=timeout)) as session:
             async with session.post(url, json=body, params=_params(settings)) as resp:

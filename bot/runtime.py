@@ -23,3 +23,12 @@ def sessions() -> sessionmaker:
 
 def handoff_service() -> HandoffService:
     return HandoffService(sessions())
+
+
+def reset() -> None:
+    """Forget cached settings and connections (after the environment changed, e.g. in tests)."""
+    if engine.cache_info().currsize:
+        engine().dispose()
+    engine.cache_clear()
+    sessions.cache_clear()
+    get_settings.cache_clear()

@@ -12,6 +12,7 @@ from urllib.parse import unquote, urlsplit
 
 from pydantic import BaseSettings, Field, SecretStr, validator
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 LOG_LEVELS = {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}
@@ -51,7 +52,10 @@ class Settings(BaseSettings):
 
     @validator("database_url")
     def _parseable_url(cls, value: str) -> str:
-        make_url(value)  # raises ArgumentError with the reason
+        try:
+            make_url(value)
+        except ArgumentError as error:
+            raise ValueError(f"database_url is not an SQLAlchemy URL: {error}") from None
         return value
 
     @validator("lock_store_url")

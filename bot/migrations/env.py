@@ -1,18 +1,8 @@
 """Alembic environment: runs our migrations against the URL given in the Alembic config."""
 from alembic import context
-from sqlalchemy import pool
 
 from bot.db import create_db_engine, metadata
-import bot.handoff.tables  # noqa: F401  (tables register on the shared metadata)
-
-# Rasa's tracker store keeps its `events` table in the same database; it is not ours.
-OUR_TABLES = set(metadata.tables)
-
-
-def include_object(obj, name, type_, reflected, compare_to):
-    if type_ == "table":
-        return name in OUR_TABLES
-    return True
+from bot.migrate import include_object
 
 
 def run_migrations_online() -> None:

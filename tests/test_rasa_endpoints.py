@@ -1,0 +1,61 @@
+"""endpoints.yml, expanded with the environment our settings produce, builds the stores we mean."""
+from __future__ import annotations
+
+import asyncio
+import os
+import uuid
+
+import pytest
+from rasa.core.lock_store import InMemoryLockStore, LockStore, RedisLockStore
+from rasa.core.tracker_store import SQLTrackerStore, TrackerStore
+from rasa.core.utils import AvailableEndpoints
+from rasa.shared.core.domain import Domain
+from rasa.shared.core.events import UserUttered
+from rasa.shared.core.trackers import DialogueStateTracker
+
+from bot.settings import PROJECT_ROOT, Settings
+
+REDIS_URL = os.environ.get("JIUZHU_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+
+
+def endpoints_for(monkeypatch, settings: Settings) -> AvailableEndpoints:
+    for key, value in settings.rasa_environment().items():
+        monkeypatch.setenv(key, value)
+    return AvailableEndpoints.read_endpoints(str(PROJECT_ROOT / "endpoints.yml"))
+
+
+def test_default_is_sql_tracker_store_on_our_database_and_in_memory_locks(monkeypatch, sqlite_url):
+    endpoints = endpoints_for(monkeypatch, Settings(_env_file=None, database_url=sqlite_url))
+    assert endpoints.action.url.endswith(":5055/webhook")
+    assert isinstance(LockStore.create(endpoints.lock_store), InMemoryLockStore)
+
+    domain = Domain.load(str(PROJECT_ROOT / "domain.yml"))
+    store = TrackerStore.create(endpoints.tracker_store, domain)
+    assert isinstance(store, SQLTrackerStore)
+    tracker = DialogueStateTracker.from_events("endpoint-test", [UserUttered("你好")])
+    asyncio.run(store.save(tracker))
+    # A second store on the same URL (a restarted server) reads the conversation back.
+    again = TrackerStore.create(endpoints.tracker_store, domain)
+    restored = asyncio.run(again.retrieve("endpoint-test"))
+    assert restored is not None and restored.latest_message.text == "你好"
+
+
+def test_lock_store_url_selects_redis(monkeypatch, sqlite_url):
+    endpoints = endpoints_for(
+        monkeypatch, Settings(_env_file=None, database_url=sqlite_url, lock_store_url=REDIS_URL)
+    )
+    try:
+        store = LockStore.create(endpoints.lock_store)
+        store.red.ping()
+    except Exception as error:  # noqa: BLE001 - any failure to reach Redis
+        if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
+            pytest.fail(f"Redis is required in CI but unreachable at {REDIS_URL}: {error}")
+        pytest.skip(f"Redis unreachable at {REDIS_URL}: {error}")
+    assert isinstance(store, RedisLockStore)
+    conversation = f"lock-test-{uuid.uuid4().hex}"
+    ticket = store.issue_ticket(conversation)
+    # A second store (another Rasa process) sees the same lock: it lives in Redis.
+    other = LockStore.create(endpoints.lock_store)
+    assert other.get_lock(conversation).is_locked(ticket + 1)
+    store.delete_lock(conversation)
+    assert other.get_lock(conversation) is None
