@@ -1,0 +1,455 @@
+"""The pre-screen: ELIGIBILITY.md §3–§5 as rules over dated regional parameters.
+
+Order "一次申请、分类审核认定" (000 二(一); 001 十六): 特困 → 低保 → 低保边缘 → 刚性支出; the first
+that applies is the primary result. 特困 is person-level: it decides the primary result for a person
+living alone, and is reported per member otherwise. Every rule cites its clauses; numbers come from
+knowledge/ through `RegionBook`, never from this file.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from decimal import ROUND_HALF_UP, Decimal
+from functools import lru_cache
+from typing import Dict, List, Optional, Tuple
+
+import yaml
+
+from bot.eligibility.inputs import Area, DisabilityKind, Employment, Household, Member, Status
+from bot.eligibility.logic import Cond, all_of, any_of
+from bot.eligibility.parameters import ParameterValue, RegionBook, load_regions
+from bot.eligibility.questions import question_for
+from bot.eligibility.result import CATEGORY_NAMES, Assistance, Finding, ScreeningResult, Verdict
+from bot.settings import PROJECT_ROOT
+
+ASSISTANCE_DIR = PROJECT_ROOT / "knowledge" / "assistance"
+
+CITE_TEKUN = ["《特困人员认定办法》（民发〔2021〕43号）", "001_9f98747db78547d3.txt 五", "002_2a7b8b2a62470f4b.txt 1", "003_2cb8394b00cda463.txt"]
+CITE_DIBAO = ["《社会救助暂行办法》（国务院令第649号）第九条", "《最低生活保障审核确认办法》（民发〔2021〕57号）第二十三条", "001_9f98747db78547d3.txt 四"]
+CITE_NEAR = ["国办发〔2023〕39号", "001_9f98747db78547d3.txt 一"]
+CITE_RIGID = ["《刚性支出困难家庭认定办法》（民政部，2024）", "001_9f98747db78547d3.txt 一"]
+CITE_INDIVIDUAL = ["000_d63965b069f5fb0b.txt 二（三）", "001_9f98747db78547d3.txt 四", "002_2a7b8b2a62470f4b.txt 1"]
+CITE_PRIORITY = ["001_9f98747db78547d3.txt 四"]
+HOUSEHOLD_LAYERS = ("dibao", "near_dibao", "rigid_expense")
+CENT = Decimal("0.01")
+
+
+class ScreeningError(ValueError):
+    """The screening cannot run (unknown region, no parameter in force on the date)."""
+
+
+def _money(value: Decimal) -> Decimal:
+    return value.quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+def _yuan(value: Decimal) -> str:
+    return f"{_money(value).normalize():f}元" if value == value.to_integral_value() else f"{_money(value):f}元"
+
+
+@lru_cache(maxsize=1)
+def default_book() -> RegionBook:
+    return load_regions()
+
+
+@lru_cache(maxsize=1)
+def _assistance_catalogues() -> Tuple[list, list]:
+    def read(name: str) -> list:
+        return yaml.safe_load((ASSISTANCE_DIR / name).read_text(encoding="utf-8"))
+
+    return read("specialised.yaml"), read("temporary.yaml")
+
+
+class _Screening:
+    def __init__(self, household: Household, book: RegionBook, on: dt.date) -> None:
+        if household.region not in book:
+            raise ScreeningError(f"unknown region {household.region!r}")
+        self.h = household
+        self.book = book
+        self.on = on
+        self.used: Dict[str, ParameterValue] = {}
+        self.trace: List[str] = []
+
+    # --- parameters and derived quantities -------------------------------------------------------
+    def param(self, name: str, required: bool = True) -> Optional[ParameterValue]:
+        value = self.book.value(self.h.region, name, self.on)
+        if value is None:
+            if required:
+                raise ScreeningError(f"parameter {name} has no value in force in region {self.h.region} on {self.on}")
+            return None
+        self.used[name] = value
+        return value
+
+    def standard(self) -> Tuple[Optional[Decimal], Tuple[str, ...]]:
+        if self.h.area is None:
+            return None, ("area",)
+        name = "dibao_standard_urban" if self.h.area is Area.urban else "dibao_standard_rural"
+        return self.param(name).value, ()
+
+    def disposable_income_monthly(self) -> Tuple[Optional[Decimal], Tuple[str, ...]]:
+        if self.h.area is None:
+            return None, ("area",)
+        name = "disposable_income_per_capita_urban" if self.h.area is Area.urban else "disposable_income_per_capita_rural"
+        return self.param(name).value / 12, ()
+
+    def per_capita(self) -> Tuple[Optional[Decimal], Tuple[str, ...]]:
+        missing = tuple(n for n in ("size", "monthly_income") if getattr(self.h, n) is None)
+        return (None, missing) if missing else (self.h.per_capita_income(), ())
+
+    def pc_below(self, factor_name: Optional[str] = None, strict: bool = True) -> Cond:
+        """per-capita income < (factor ×) 低保标准 (or <= when not strict)."""
+        pc, m1 = self.per_capita()
+        std, m2 = self.standard()
+        if pc is None or std is None:
+            return Cond.unknown(*(m1 + m2))
+        limit = std * (self.param(factor_name).value if factor_name else 1)
+        return Cond.known(pc < limit if strict else pc <= limit)
+
+    def assets(self) -> Cond:
+        if self.h.assets_within_limit is None:
+            return Cond.unknown("assets_within_limit")
+        return Cond.known(self.h.assets_within_limit)
+
+    # --- members ---------------------------------------------------------------------------------
+    def members(self) -> List[Tuple[int, Member]]:
+        members = list(self.h.members)
+        if not members and self.h.size == 1:
+            members = [Member()]  # a person alone: ask about them
+        return list(enumerate(members))
+
+    @staticmethod
+    def field(i: int, name: str) -> str:
+        return f"members[{i}].{name}"
+
+    def severe_disability(self, i: int, m: Member, kinds_grades: Dict[DisabilityKind, int]) -> Cond:
+        if m.has_disability is False:
+            return Cond(False)
+        if m.has_disability is None and m.disability_kind is None:
+            return Cond.unknown(self.field(i, "has_disability"))
+        if m.disability_kind is None:
+            return Cond.unknown(self.field(i, "disability_kind"), self.field(i, "disability_grade"))
+        worst = kinds_grades.get(m.disability_kind)
+        if worst is None:
+            return Cond(False)
+        if m.disability_grade is None:
+            return Cond.unknown(self.field(i, "disability_grade"))
+        return Cond.known(m.disability_grade <= worst)
+
+    def flag(self, i: int, m: Member, name: str) -> Cond:
+        value = getattr(m, name)
+        return Cond.unknown(self.field(i, name)) if value is None else Cond.known(value)
+
+    def age_at_least(self, i: int, m: Member, param: str) -> Cond:
+        if m.age is None:
+            return Cond.unknown(self.field(i, "age"))
+        return Cond.known(m.age >= self.param(param).value)
+
+    def age_below(self, i: int, m: Member, param: str) -> Cond:
+        if m.age is None:
+            return Cond.unknown(self.field(i, "age"))
+        return Cond.known(m.age < self.param(param).value)
+
+    # Disability grades that mean "cannot work" for 特困 (002 1; ELIGIBILITY §3.1): kind → worst grade counted.
+    TEKUN_DISABILITY = {
+        DisabilityKind.intellectual: 3,
+        DisabilityKind.mental: 3,
+        DisabilityKind.physical: 2,
+        DisabilityKind.visual: 1,
+    }
+    # "Severely disabled" for 单人保 and 重点保障 (000 二(三); 002 1): grade 1–2 of any kind, or 智力/精神 grade 3.
+    SEVERE_DISABILITY = {kind: (3 if kind in (DisabilityKind.intellectual, DisabilityKind.mental) else 2) for kind in DisabilityKind}
+
+    # --- rules -----------------------------------------------------------------------------------
+    def tekun(self, i: int, m: Member) -> Finding:
+        unable = any_of(
+            self.age_at_least(i, m, "tekun_elderly_age"),
+            self.age_below(i, m, "tekun_minor_age"),
+            self.severe_disability(i, m, self.TEKUN_DISABILITY),
+        )
+        income = m.monthly_income
+        if income is None and self.h.size == 1:
+            income = self.h.monthly_income  # a person alone: the household's income is theirs
+        std, missing_area = self.standard()
+        if income is None:
+            no_income = Cond.unknown(*(missing_area + (self.field(i, "monthly_income") if self.h.size != 1 else "monthly_income",)))
+        elif std is None:
+            no_income = Cond.unknown(*missing_area)
+        else:
+            no_income = Cond.known(Decimal(income) < std)
+        no_supporter = any_of(
+            Cond.known(not m.has_supporter) if m.has_supporter is not None else Cond.unknown(self.field(i, "has_supporter")),
+            Cond.known(not m.supporter_able) if m.supporter_able is not None else Cond.unknown(self.field(i, "supporter_able")),
+        )
+        cond = all_of(unable, no_income, self.assets(), no_supporter)
+        finding = Finding("tekun", Verdict.need_info, "", CITE_TEKUN, list(cond.missing), member=i)
+        if cond.value is True:
+            finding.verdict = Verdict.eligible
+            finding.reason = "无劳动能力、本人收入低于低保标准、财产符合规定，且无法定义务人或义务人无履行能力。"
+            basic = std * self.param("tekun_standard_multiplier").value
+            finding.amounts["basic_standard_min"] = _money(basic)
+            care_param = {"none": "tekun_care_ratio_none", "partial": "tekun_care_ratio_partial", "full": "tekun_care_ratio_full"}
+            if m.self_care is not None:
+                ratio = self.param(care_param[m.self_care.value]).value
+                finding.amounts["care_standard_min"] = _money(ratio * self.param("minimum_wage").value)
+            finding.detail["medical_insurance"] = "城乡居民医保个人缴费部分全额资助（001 六）"
+        elif cond.value is False:
+            finding.verdict = Verdict.not_eligible
+            if unable.value is False:
+                finding.reason = "不属于老年人、未成年人或符合条件的重度残疾人，不按特困人员认定。"
+            elif no_income.value is False:
+                finding.reason = "本人收入不低于当地低保标准，不属于无生活来源。"
+            elif no_supporter.value is False:
+                finding.reason = "有法定赡养、抚养或扶养义务人且其有能力履行。"
+            else:
+                finding.reason = "家庭财产超出当地规定。"
+        else:
+            finding.reason = "还需要了解本人的年龄或残疾、收入、财产和义务人情况。"
+        return finding
+
+    def dibao(self) -> Finding:
+        below = self.pc_below()
+        cond = all_of(below, self.assets())
+        finding = Finding("dibao", Verdict.need_info, "", CITE_DIBAO, list(cond.missing))
+        if cond.value is True:
+            std, _ = self.standard()
+            pc = self.h.per_capita_income()
+            finding.verdict = Verdict.eligible
+            finding.reason = f"家庭人均月收入{_yuan(pc)}，低于当地低保标准{_yuan(std)}。"
+            finding.amounts["estimated_monthly"] = _money((std - pc) * self.h.size)
+            finding.detail["how"] = f"按差额估算：（{_yuan(std)} − {_yuan(pc)}）× {self.h.size}人"
+            payday = self.param("dibao_payment_day", required=False)
+            if payday is not None:
+                finding.detail["payment"] = f"低保金按月发放，每月{payday.value}日前到账"
+        elif cond.value is False:
+            finding.verdict = Verdict.not_eligible
+            finding.reason = "家庭人均收入不低于当地低保标准。" if below.value is False else "家庭财产超出当地低保规定。"
+        else:
+            finding.reason = "还需要了解家庭人口、收入、城乡类别或财产情况。"
+        return finding
+
+    def near_dibao(self) -> Finding:
+        at_or_above = self.pc_below()
+        at_or_above = Cond(None if at_or_above.value is None else not at_or_above.value, at_or_above.missing)
+        below_k = self.pc_below("near_dibao_multiplier")
+        cond = all_of(at_or_above, below_k, self.assets())
+        finding = Finding("near_dibao", Verdict.need_info, "", CITE_NEAR, list(cond.missing))
+        k = self.param("near_dibao_multiplier").value
+        if cond.value is True:
+            finding.verdict = Verdict.eligible
+            finding.reason = f"家庭人均收入不低于低保标准、低于低保标准的{k.normalize():f}倍，财产符合规定。"
+        elif cond.value is False:
+            finding.verdict = Verdict.not_eligible
+            if at_or_above.value is False:
+                finding.reason = "人均收入低于低保标准，应按低保认定。"
+            elif below_k.value is False:
+                finding.reason = f"人均收入达到低保标准的{k.normalize():f}倍或以上。"
+            else:
+                finding.reason = "家庭财产超出当地规定。"
+        else:
+            finding.reason = "还需要了解家庭人口、收入、城乡类别或财产情况。"
+        return finding
+
+    def rigid_expense(self) -> Finding:
+        above_k = self.pc_below("near_dibao_multiplier")
+        above_k = Cond(None if above_k.value is None else not above_k.value, above_k.missing)
+        pc, m1 = self.per_capita()
+        monthly_disposable, m2 = self.disposable_income_monthly()
+        below_disposable = Cond.unknown(*(m1 + m2)) if pc is None or monthly_disposable is None else Cond.known(pc < monthly_disposable)
+        r = self.param("rigid_expense_ratio").value
+        missing = tuple(n for n in ("rigid_expense_12m", "income_12m") if getattr(self.h, n) is None)
+        if missing:
+            heavy = Cond.unknown(*missing)
+        else:
+            heavy = Cond.known(Decimal(self.h.rigid_expense_12m) > r * Decimal(self.h.income_12m))
+        cond = all_of(above_k, below_disposable, heavy, self.assets())
+        finding = Finding("rigid_expense", Verdict.need_info, "", CITE_RIGID, list(cond.missing))
+        if cond.value is True:
+            share = Decimal(self.h.rigid_expense_12m) / Decimal(self.h.income_12m) * 100 if self.h.income_12m else Decimal(100)
+            finding.verdict = Verdict.eligible
+            finding.reason = (
+                f"人均收入在边缘上限与上年度人均可支配收入之间，近12个月刚性支出占家庭收入{share:.0f}%，"
+                f"超过{r * 100:.0f}%。认定有效期最长12个月。"
+            )
+        elif cond.value is False:
+            finding.verdict = Verdict.not_eligible
+            if above_k.value is False:
+                finding.reason = "人均收入低于边缘家庭上限，按前面的类别认定。"
+            elif below_disposable.value is False:
+                finding.reason = "人均收入不低于上年度当地居民人均可支配收入。"
+            elif heavy.value is False:
+                finding.reason = f"近12个月刚性支出未超过家庭收入的{r * 100:.0f}%。"
+            else:
+                finding.reason = "家庭财产超出当地规定。"
+        else:
+            finding.reason = "还需要了解家庭收入、城乡类别、近12个月的刚性支出和收入或财产情况。"
+        return finding
+
+    def individual_dibao(self, primary: Optional[str]) -> List[Finding]:
+        """单人保: for a 低保边缘 household, and (where the region allows it) the band above it."""
+        findings = []
+        in_upper_band = False
+        if primary == "rigid_expense" or primary is None:
+            flag = self.param("individual_dibao_upper_band", required=False)
+            if flag is not None and flag.value:
+                above_k = self.pc_below("near_dibao_multiplier")
+                pc, _ = self.per_capita()
+                monthly_disposable, _ = self.disposable_income_monthly()
+                in_upper_band = above_k.value is False and pc is not None and monthly_disposable is not None and pc < monthly_disposable
+        if primary != "near_dibao" and not in_upper_band:
+            return findings
+        for i, m in self.members():
+            severe = any_of(self.flag(i, m, "serious_illness"), self.severe_disability(i, m, self.SEVERE_DISABILITY))
+            conds = [severe]
+            if in_upper_band:
+                adult = Cond.unknown(self.field(i, "age")) if m.age is None else Cond.known(m.age >= self.param("tekun_minor_age").value)
+                jobless = Cond.unknown(self.field(i, "employment")) if m.employment is None else Cond.known(m.employment is not Employment.employed)
+                conds = [adult, jobless, severe]
+            cond = all_of(*conds)
+            finding = Finding("individual_dibao", Verdict.need_info, "", CITE_INDIVIDUAL, list(cond.missing), member=i)
+            if cond.value is True:
+                finding.verdict = Verdict.eligible
+                finding.reason = "重病或重度残疾，可单独申请纳入低保（单人保）。" if not in_upper_band else "成年无业的重度残疾人或重病患者，可参照“单人户”申请低保。"
+            elif cond.value is False:
+                finding.verdict = Verdict.not_eligible
+                finding.reason = "不属于可单独纳入低保的重病、重度残疾人员。"
+            else:
+                finding.reason = "还需要了解该成员的重病或残疾情况。"
+            findings.append(finding)
+        return findings
+
+    def priority_allowance(self) -> List[Finding]:
+        findings = []
+        allowance = self.param("priority_allowance", required=False)
+        for i, m in self.members():
+            cond = any_of(
+                self.flag(i, m, "serious_illness"),
+                self.severe_disability(i, m, self.SEVERE_DISABILITY),
+                self.age_at_least(i, m, "priority_elderly_age"),
+                self.age_below(i, m, "tekun_minor_age"),
+            )
+            finding = Finding("priority_allowance", Verdict.need_info, "", CITE_PRIORITY, list(cond.missing), member=i)
+            if cond.value is True:
+                finding.verdict = Verdict.eligible
+                finding.reason = "属于重病患者、重度残疾人、高龄老人或未成年人，可在差额补助基础上按省定标准增发补助金。"
+                if allowance is not None:
+                    finding.amounts["monthly"] = _money(allowance.value)
+            elif cond.value is False:
+                finding.verdict = Verdict.not_eligible
+                finding.reason = "不属于重点保障人员。"
+            else:
+                finding.reason = "还需要了解该成员的年龄、重病或残疾情况。"
+            findings.append(finding)
+        return findings
+
+    def temporary(self) -> List[Assistance]:
+        emergency = self.h.emergency
+        if emergency is None or emergency.kind is None:
+            return []
+        _, temporary_types = _assistance_catalogues()
+        found = []
+        for item in temporary_types:
+            if emergency.kind.value not in item["kinds"]:
+                continue
+            note = item["note"]
+            if item["id"] == "uninsured_unemployed":
+                months = self.param("uninsured_unemployed_months_without_income")
+                if emergency.months_without_income is not None and emergency.months_without_income < months.value:
+                    continue
+                if emergency.has_unemployment_insurance or self.h.status is Status.dibao:
+                    continue
+                rural = self.param("dibao_standard_rural")
+                note = f"{note}（当地农村低保标准{_yuan(rural.value)}/月）"
+            found.append(Assistance(item["id"], item["name"], "乡镇（街道）/县级民政部门", note, list(item["citations"])))
+        return found
+
+    def specialised(self, layers: List[str]) -> List[Assistance]:
+        specialised, _ = _assistance_catalogues()
+        return [
+            Assistance(item["id"], item["name"], item["department"], item["note"], list(item["citations"]))
+            for item in specialised
+            if any(layer in item["layers"] for layer in layers)
+        ]
+
+    # --- the whole screening ---------------------------------------------------------------------
+    def run(self) -> ScreeningResult:
+        region = self.book.region(self.h.region)
+        self.trace.append(f"地区：{region.name}（{region.code}），按 {self.on:%Y-%m-%d} 有效的参数判断。")
+        pc, _ = self.per_capita()
+        if pc is not None:
+            self.trace.append(f"人均月收入 = {_yuan(Decimal(self.h.monthly_income))} ÷ {self.h.size}人 = {_yuan(pc)}。")
+
+        tekun = [self.tekun(i, m) for i, m in self.members()]
+        layers = {"dibao": self.dibao(), "near_dibao": self.near_dibao(), "rigid_expense": self.rigid_expense()}
+
+        chain: List[Tuple[str, Finding]] = []
+        if self.h.size == 1 and tekun:
+            chain.append(("tekun", tekun[0]))
+        chain += [(name, layers[name]) for name in HOUSEHOLD_LAYERS]
+        primary, decided, blocking = None, True, []
+        for name, finding in chain:
+            self.trace.append(f"{finding.name}：{_VERDICT_WORDS[finding.verdict]}。{finding.reason}")
+            if finding.verdict is Verdict.eligible:
+                primary = name
+                break
+            if finding.verdict is Verdict.need_info:
+                decided = False
+                blocking.append(finding)
+                break
+        if decided:
+            self.trace.append(f"结论：{'可能符合' + _name(primary) if primary else '暂不符合以上四类'}。")
+
+        findings: List[Finding] = list(tekun) + list(layers.values())
+        findings += self.individual_dibao(primary)
+        if primary == "dibao":
+            findings += self.priority_allowance()
+
+        eligible_layers = [primary] if primary else []
+        eligible_layers += ["tekun" for f in tekun if f.verdict is Verdict.eligible and "tekun" not in eligible_layers]
+        specialised = self.specialised(eligible_layers or ["none"])
+        temporary = self.temporary()
+        for item in temporary:
+            self.trace.append(f"临时救助：{item.name}。{item.note}")
+
+        undecided = [f for f in findings if f.verdict is Verdict.need_info]
+        missing: List[str] = []
+        for f in blocking + undecided:
+            for name in f.missing:
+                if name not in missing:
+                    missing.append(name)
+        next_question = self._next_question(blocking, undecided)
+        return ScreeningResult(
+            region=region.code,
+            region_name=region.name,
+            date=self.on,
+            decided=decided,
+            primary=primary,
+            findings=findings,
+            missing=missing,
+            next_question=next_question,
+            specialised_assistance=specialised,
+            temporary_assistance=temporary,
+            parameters=sorted(self.used.values(), key=lambda p: p.name),
+            trace=self.trace,
+        )
+
+    def _next_question(self, blocking: List[Finding], undecided: List[Finding]):
+        """The one input that settles the most: first those blocking the primary result, then the rest."""
+        for group in (blocking, undecided):
+            candidates = [f.missing[0] for f in group if f.missing]
+            if candidates:
+                def score(name: str) -> int:
+                    return sum(name in f.missing for f in undecided)
+
+                best = max(candidates, key=lambda name: (score(name), -candidates.index(name)))
+                return question_for(best, self.h.size)
+        return None
+
+
+_VERDICT_WORDS = {Verdict.eligible: "可能符合", Verdict.not_eligible: "不符合", Verdict.need_info: "信息不足"}
+
+
+def _name(category: Optional[str]) -> str:
+    return CATEGORY_NAMES[category] if category else ""
+
+
+def screen(household: Household, on: Optional[dt.date] = None, book: Optional[RegionBook] = None) -> ScreeningResult:
+    """Pre-screen a household on a date (default today) with the regions in knowledge/regions/."""
+    return _Screening(household, book or default_book(), on or dt.date.today()).run()

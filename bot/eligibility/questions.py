@@ -1,0 +1,39 @@
+"""The question a resident is asked for each input the rules may need (plain Chinese)."""
+from __future__ import annotations
+
+import re
+
+from bot.eligibility.result import Question
+
+HOUSEHOLD_QUESTIONS = {
+    "size": "您家一起生活的有几口人？（包括配偶、未成年子女，以及一起生活、有赡养抚养义务的家人）",
+    "monthly_income": "全家每月总收入大概多少元？（工资、经营、养老金等都算；低保金、优抚金、奖学金等不算）",
+    "area": "您家住在城市（城镇）还是农村？",
+    "assets_within_limit": "家里的存款、房产、车辆等财产，是否在当地低保规定的限额以内？不清楚可以回答“不知道”。",
+    "rigid_expense_12m": "过去12个月，家里看病、上学、住房、照护这些必需开支一共大概多少元？",
+    "income_12m": "过去12个月，全家总收入一共大概多少元？",
+}
+
+MEMBER_QUESTIONS = {
+    "age": "{who}今年多少岁？",
+    "has_disability": "{who}有没有残疾（持有残疾人证）？",
+    "disability_kind": "{who}是哪一类残疾？（肢体、视力、听力、言语、智力、精神或多重）",
+    "disability_grade": "{who}的残疾等级是几级？（一到四级）",
+    "serious_illness": "{who}有没有当地认定的重特大疾病（重病）？",
+    "employment": "{who}现在有工作吗？（有工作 / 没工作但能干活 / 干不了活）",
+    "self_care": "{who}生活能自理吗？（能完全自理 / 部分不能自理 / 完全不能自理）",
+    "monthly_income": "{who}自己每月有多少收入（养老金、补贴等）？没有就说“没有”。",
+    "has_supporter": "{who}有没有法定的赡养、抚养或扶养人（比如子女、配偶、父母）？",
+    "supporter_able": "{who}的赡养（抚养、扶养）人有能力照顾、供养吗？",
+}
+
+_MEMBER_PATH = re.compile(r"^members\[(\d+)\]\.(\w+)$")
+
+
+def question_for(path: str, household_size: int | None) -> Question:
+    match = _MEMBER_PATH.match(path)
+    if match:
+        index, name = int(match.group(1)), match.group(2)
+        who = "您" if household_size == 1 else f"第{index + 1}位家庭成员"
+        return Question(path, MEMBER_QUESTIONS[name].format(who=who))
+    return Question(path, HOUSEHOLD_QUESTIONS[path])

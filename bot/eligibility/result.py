@@ -1,0 +1,138 @@
+"""What a screening returns (ELIGIBILITY.md §8)."""
+from __future__ import annotations
+
+import datetime as dt
+import enum
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Dict, List, Optional
+
+from bot.eligibility.parameters import ParameterValue
+
+DISCLAIMER = (
+    "以上是初步判断，不是审批结果：是否符合条件、救助金额多少，由民政部门经家庭经济状况核对和入户调查后认定，"
+    "金额以当地公布的标准为准。"
+)
+EXAMPLE_NOTICE = "本次判断用到了示例参数（未找到当地公布的数值），结果仅供参考，以当地公布的标准为准。"
+
+
+class Verdict(str, enum.Enum):
+    eligible = "eligible"
+    not_eligible = "not_eligible"
+    need_info = "need_info"
+
+
+CATEGORY_NAMES = {
+    "tekun": "特困人员救助供养",
+    "dibao": "最低生活保障（低保）",
+    "near_dibao": "低保边缘家庭",
+    "rigid_expense": "刚性支出困难家庭",
+    "individual_dibao": "单人保（单独纳入低保）",
+    "priority_allowance": "重点保障（增发补助）",
+    "temporary_assistance": "临时救助",
+}
+
+
+@dataclass
+class Finding:
+    rule: str
+    verdict: Verdict
+    reason: str
+    citations: List[str]
+    missing: List[str] = field(default_factory=list)
+    member: Optional[int] = None
+    amounts: Dict[str, Decimal] = field(default_factory=dict)
+    detail: Dict[str, str] = field(default_factory=dict)
+
+    @property
+    def name(self) -> str:
+        return CATEGORY_NAMES.get(self.rule, self.rule)
+
+    def to_dict(self) -> dict:
+        return {
+            "rule": self.rule,
+            "name": self.name,
+            "verdict": self.verdict.value,
+            "reason": self.reason,
+            "citations": self.citations,
+            "missing": self.missing,
+            "member": self.member,
+            "amounts": {k: float(v) for k, v in self.amounts.items()},
+            "detail": self.detail,
+        }
+
+
+@dataclass
+class Question:
+    field: str
+    text: str
+
+    def to_dict(self) -> dict:
+        return {"field": self.field, "text": self.text}
+
+
+@dataclass
+class Assistance:
+    id: str
+    name: str
+    department: str
+    note: str
+    citations: List[str]
+
+    def to_dict(self) -> dict:
+        return self.__dict__.copy()
+
+
+@dataclass
+class ScreeningResult:
+    region: str
+    region_name: str
+    date: dt.date
+    decided: bool  # the primary category is settled (it may be "none")
+    primary: Optional[str]  # first category that applies, in the order 特困 → 低保 → 边缘 → 刚性支出
+    findings: List[Finding]
+    missing: List[str]
+    next_question: Optional[Question]
+    specialised_assistance: List[Assistance]
+    temporary_assistance: List[Assistance]
+    parameters: List[ParameterValue]
+    trace: List[str]
+
+    @property
+    def uses_example_values(self) -> bool:
+        return any(p.example for p in self.parameters)
+
+    @property
+    def notes(self) -> List[str]:
+        notes = [DISCLAIMER]
+        if self.uses_example_values:
+            notes.append(EXAMPLE_NOTICE)
+        return notes
+
+    @property
+    def summary(self) -> str:
+        if not self.decided:
+            return "还需要几项信息才能初步判断。"
+        if self.primary is None:
+            return "按目前信息，暂不符合低保、特困、低保边缘或刚性支出困难家庭的条件。"
+        return f"按目前信息，可能符合：{CATEGORY_NAMES[self.primary]}。"
+
+    def to_dict(self) -> dict:
+        return {
+            "region": self.region,
+            "region_name": self.region_name,
+            "date": self.date.isoformat(),
+            "decided": self.decided,
+            "primary": self.primary,
+            "primary_name": CATEGORY_NAMES.get(self.primary) if self.primary else None,
+            "summary": self.summary,
+            "findings": [f.to_dict() for f in self.findings],
+            "missing": self.missing,
+            "next_question": self.next_question.to_dict() if self.next_question else None,
+            "specialised_assistance": [a.to_dict() for a in self.specialised_assistance],
+            "temporary_assistance": [a.to_dict() for a in self.temporary_assistance],
+            "parameters": [p.to_dict() for p in self.parameters],
+            "uses_example_values": self.uses_example_values,
+            "notes": self.notes,
+            "trace": self.trace,
+        }

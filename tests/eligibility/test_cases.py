@@ -1,0 +1,59 @@
+"""YAML cases: a household in, the expected result out (tests/eligibility/cases/*.yaml).
+
+Each case: `name`, `date`, `input` (a household as the API takes it) and `output` with any of:
+`decided`, `primary`, `findings` ({rule or rule[member]: verdict}), `amounts` ({rule.key: number}),
+`next_question` (a field name, or null), `missing_includes`, `temporary` (list of ids),
+`specialised_includes` (list of ids), `uses_example_values`.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+import yaml
+
+from bot.eligibility import Household, screen
+
+CASES_DIR = Path(__file__).parent / "cases"
+
+
+def load_cases():
+    for path in sorted(CASES_DIR.glob("*.yaml")):
+        for case in yaml.safe_load(path.read_text(encoding="utf-8")):
+            yield pytest.param(case, id=f"{path.stem}: {case['name']}")
+
+
+def finding_key(finding) -> str:
+    return finding.rule if finding.member is None else f"{finding.rule}[{finding.member}]"
+
+
+@pytest.mark.parametrize("case", list(load_cases()))
+def test_case(case):
+    on = case["date"] if isinstance(case["date"], dt.date) else dt.date.fromisoformat(case["date"])
+    result = screen(Household(**case["input"]), on)
+    expected = case["output"]
+    verdicts = {finding_key(f): f.verdict.value for f in result.findings}
+    if "decided" in expected:
+        assert result.decided is expected["decided"], result.trace
+    if "primary" in expected:
+        assert result.primary == expected["primary"], result.trace
+    for key, verdict in expected.get("findings", {}).items():
+        assert verdicts.get(key) == verdict, f"{key}: {verdicts.get(key)} != {verdict}\n" + "\n".join(result.trace)
+    amounts = {f"{finding_key(f)}.{k}": v for f in result.findings for k, v in f.amounts.items()}
+    for key, value in expected.get("amounts", {}).items():
+        assert amounts.get(key) == Decimal(str(value)), f"{key}: {amounts.get(key)} != {value}"
+    if "next_question" in expected:
+        got = result.next_question.field if result.next_question else None
+        assert got == expected["next_question"]
+    for field in expected.get("missing_includes", []):
+        assert field in result.missing
+    for field in expected.get("missing_excludes", []):
+        assert field not in result.missing
+    if "temporary" in expected:
+        assert [a.id for a in result.temporary_assistance] == expected["temporary"]
+    for item in expected.get("specialised_includes", []):
+        assert item in [a.id for a in result.specialised_assistance]
+    if "uses_example_values" in expected:
+        assert result.uses_example_values is expected["uses_example_values"]

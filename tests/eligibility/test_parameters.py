@@ -1,0 +1,87 @@
+"""The region files: every shipped file loads; a bad one is refused naming file, key and reason."""
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+from bot.eligibility.parameters import CATALOGUE, REGIONS_DIR, ParameterError, load_regions
+
+
+def test_shipped_regions_load_with_their_chain():
+    book = load_regions()
+    codes = {r.code for r in book.regions()}
+    assert {"CN", "220000", "220100", "371300", "140000", "429006"} <= codes
+    assert [r.code for r in book.chain("220100")] == ["220100", "220000", "CN"]
+    assert [r.code for r in book.chain("429006")] == ["429006", "420000", "CN"]
+
+
+def test_values_in_force_follow_dates_and_inheritance():
+    book = load_regions()
+    k = book.value("220100", "near_dibao_multiplier", dt.date(2026, 1, 1))
+    assert (k.value, k.region, k.example) == (Decimal("2"), "220000", False)
+    assert "001_9f98747db78547d3.txt" in k.source
+    before = book.value("220000", "near_dibao_multiplier", dt.date(2024, 4, 2))
+    assert (before.value, before.region) == (Decimal("1.5"), "CN")
+    assert book.value("CN", "dibao_payment_day", dt.date(2026, 1, 1)) is None
+
+
+def test_every_untraced_amount_is_marked_example():
+    book = load_regions()
+    for region in book.regions():
+        for name, values in region.parameters.items():
+            for v in values:
+                if not v.example:
+                    assert ".txt" in v.source or "〔" in v.source or "《" in v.source, (region.file, name, v.source)
+
+
+@pytest.fixture
+def regions(tmp_path) -> Path:
+    target = tmp_path / "regions"
+    shutil.copytree(REGIONS_DIR, target, ignore=shutil.ignore_patterns("*.md"))
+    return target
+
+
+def write(regions: Path, name: str, text: str) -> None:
+    (regions / name).write_text(text, encoding="utf-8")
+
+
+@pytest.mark.parametrize(
+    "file,text,key,reason",
+    [
+        ("999999.yaml", 'code: "999999"\nname: 测试\nparent: CN\nparameters:\n  near_dibao_multiplier:\n    - since: 2024-01-01\n      source: x\n',
+         "near_dibao_multiplier[0].value", "with no value"),
+        ("999999.yaml", 'code: "999999"\nname: 测试\nparent: CN\nparameters:\n  rigid_expense_ratio:\n    - since: 2024-01-01\n      value: 1.2\n      source: x\n',
+         "rigid_expense_ratio[0].value", "between 0 and 1"),
+        ("999999.yaml", 'code: "999999"\nname: 测试\nparent: "888888"\nparameters: {}\n', "parent", "does not exist"),
+        ("999999.yaml", 'code: "999999"\nname: 测试\nparent: CN\nparameters:\n  dibao_standard: []\n', "dibao_standard", "unknown parameter"),
+        ("999999.yaml", 'code: "999999"\nname: 测试\nparent: CN\nparameters:\n  minimum_wage:\n    - since: 2024-01-01\n      value: 1900\n', "minimum_wage[0].source", "needs its source"),
+        ("999999.yaml", 'code: "999999"\nname: 测试\nparent: CN\nparameters:\n  minimum_wage:\n    - since: soon\n      value: 1900\n      source: x\n', "minimum_wage[0].since", "must be a date"),
+        ("999999.yaml", 'code: "999999"\nname: 测试\nparent: CN\nparameters:\n  near_dibao_multiplier:\n    - since: 2024-01-01\n      value: 0.5\n      source: x\n', "near_dibao_multiplier[0].value", "at least 1"),
+        ("999999.yaml", 'code: "999999"\nname: 测试\nparent: CN\nparameters:\n  minimum_wage:\n    - {since: 2024-01-01, value: 1, source: x}\n    - {since: 2024-01-01, value: 2, source: y}\n', "minimum_wage", "two values start"),
+        ("999999.yaml", 'code: "888888"\nname: 测试\nparent: CN\n', "code", "does not match the file name"),
+        ("999999.yaml", 'code: "999999"\nname: 测试\nparent: CN\nparameters:\n  minimum_wage:\n    - {since: 2024-01-01, value: true, source: x}\n', "minimum_wage[0].value", "not true/false"),
+    ],
+)
+def test_bad_files_are_refused_precisely(regions, file, text, key, reason):
+    write(regions, file, text)
+    with pytest.raises(ParameterError) as error:
+        load_regions(regions)
+    assert (error.value.file, error.value.key) == (file, key)
+    assert reason in error.value.reason
+
+
+def test_a_cycle_is_refused(regions):
+    write(regions, "900001.yaml", 'code: "900001"\nname: 甲\nparent: "900002"\n')
+    write(regions, "900002.yaml", 'code: "900002"\nname: 乙\nparent: "900001"\n')
+    with pytest.raises(ParameterError) as error:
+        load_regions(regions)
+    assert error.value.key == "parent" and "cycle" in error.value.reason
+
+
+def test_catalogue_names_are_the_only_keys_used():
+    for region in load_regions().regions():
+        assert set(region.parameters) <= set(CATALOGUE)
