@@ -1,9 +1,11 @@
 """Command line: `python -m bot <command>`.
 
-  run                       migrate, start the action server and the Rasa server, supervise them
+  run                       migrate, start the action server, the Rasa server and the API, supervise them
+  api                       run only the project's HTTP API (screening, regions)
   train                     train the Rasa model into models/ and record how long it took
   migrate                   bring the database schema up to date
   rasa ARGS…                run Rasa with the environment endpoints.yml expects
+  screen FILE [--region R] [--date D] [--json]   pre-screen a household described in a JSON file
   handoffs list             open handoff requests (转人工) waiting for staff
   handoffs resume ID --by NAME   hand conversation ID back to the bot
 """
@@ -74,6 +76,14 @@ def cmd_run(args: argparse.Namespace) -> int:
     return asyncio.run(supervise(get_settings(), str(model)))
 
 
+def cmd_api(_args: argparse.Namespace) -> int:
+    from bot.api.app import run
+
+    settings = get_settings()
+    run(settings.host, settings.api_port)
+    return 0
+
+
 def cmd_handoffs_list(_args: argparse.Namespace) -> int:
     from bot import runtime
 
@@ -113,6 +123,42 @@ def cmd_handoffs_resume(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_screen(args: argparse.Namespace) -> int:
+    import datetime as dt
+
+    from pydantic import ValidationError
+
+    from bot.eligibility import Household, ScreeningError, screen
+    from bot.eligibility.explain import explain
+    from bot.input_errors import describe
+
+    try:
+        raw = json.loads(Path(args.file).read_text(encoding="utf-8"))
+    except (OSError, ValueError) as error:
+        print(f"读不了家庭信息文件 {args.file}：{error}", file=sys.stderr)
+        return 2
+    if not isinstance(raw, dict):
+        print("家庭信息文件应是一个 JSON 对象。", file=sys.stderr)
+        return 2
+    if args.region:
+        raw["region"] = args.region
+    try:
+        on = dt.date.fromisoformat(args.date) if args.date else dt.date.today()
+        result = screen(Household(**raw), on)
+    except ValidationError as error:
+        for problem in describe(error):
+            print(f"输入有误：{problem['message_zh']} — {problem['field']}: {problem['message']}", file=sys.stderr)
+        return 2
+    except ScreeningError as error:
+        print(f"无法判断：{error}", file=sys.stderr)
+        return 2
+    except ValueError as error:  # a bad --date
+        print(f"日期应为 YYYY-MM-DD：{error}", file=sys.stderr)
+        return 2
+    print(json.dumps(result.to_dict(), ensure_ascii=False, indent=2) if args.json else explain(result))
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m bot", description="jiuzhu 救助助手")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -121,8 +167,16 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--model", default=str(MODELS_DIR / f"{MODEL_NAME}.tar.gz"))
     run.set_defaults(func=cmd_run)
     sub.add_parser("train", help="train the Rasa model").set_defaults(func=cmd_train)
+    sub.add_parser("api", help="run the project's HTTP API").set_defaults(func=cmd_api)
     sub.add_parser("migrate", help="upgrade the database schema").set_defaults(func=cmd_migrate)
     sub.add_parser("rasa", help="run rasa with our environment (arguments pass through)")
+
+    screen = sub.add_parser("screen", help="pre-screen a household from a JSON file")
+    screen.add_argument("file")
+    screen.add_argument("--region", help="region code, overrides the file's")
+    screen.add_argument("--date", help="YYYY-MM-DD; default today")
+    screen.add_argument("--json", action="store_true", help="print the result as JSON")
+    screen.set_defaults(func=cmd_screen)
 
     handoffs = sub.add_parser("handoffs", help="handoff requests (转人工)")
     hsub = handoffs.add_subparsers(dest="handoff_command", required=True)

@@ -30,6 +30,7 @@ class Settings(BaseSettings):
     host: str = Field(default="127.0.0.1", description="Interface every server binds to.")
     rasa_port: int = 5005
     action_port: int = 5055
+    api_port: int = 8080
     rasa_auth_token: Optional[SecretStr] = Field(
         default=None, description="Token Rasa's HTTP API demands (?token=…); unset means no token."
     )
@@ -69,6 +70,10 @@ class Settings(BaseSettings):
     @property
     def rasa_url(self) -> str:
         return f"http://{self.host}:{self.rasa_port}"
+
+    @property
+    def api_url(self) -> str:
+        return f"http://{self.host}:{self.api_port}"
 
     @property
     def action_url(self) -> str:

@@ -1,6 +1,6 @@
 """`python -m bot run`: migrate, then start every server of the product under one parent.
 
-Children: the action server (rasa_sdk) and the Rasa server. If one of them dies the others are
+Children: the action server (rasa_sdk), the Rasa server and the project's API (aiohttp). If one of them dies the others are
 stopped too, so a half-running product never looks healthy; Ctrl-C (SIGINT) or SIGTERM stops all.
 """
 from __future__ import annotations
@@ -64,6 +64,7 @@ def children(settings: Settings, model: str) -> List[Child]:
             f"{settings.action_url}/health",
         ),
         Child("rasa", rasa_argv, f"{settings.rasa_url}/"),
+        Child("api", [python, "-m", "bot", "api"], f"{settings.api_url}/api/v1/health"),
     ]
 
 
@@ -120,6 +121,7 @@ async def supervise(settings: Settings, model: str) -> int:
                     f"  chat (REST):     POST {settings.rasa_url}/webhooks/rest/webhook\n"
                     f"  Rasa HTTP API:   {settings.rasa_url}/ (model/parse, conversations/…)\n"
                     f"  action server:   {settings.action_url}/health\n"
+                    f"  jiuzhu API:      {settings.api_url}/api/v1/ (screenings, regions; OpenAPI at /api/v1/openapi.json)\n"
                     "Ctrl-C stops everything.\n",
                     flush=True,
                 )

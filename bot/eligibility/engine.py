@@ -66,11 +66,15 @@ class _Screening:
         self.book = book
         self.on = on
         self.used: Dict[str, ParameterValue] = {}
+        self._looked_up: Dict[str, Optional[ParameterValue]] = {}
         self.trace: List[str] = []
 
     # --- parameters and derived quantities -------------------------------------------------------
     def param(self, name: str, required: bool = True) -> Optional[ParameterValue]:
-        value = self.book.value(self.h.region, name, self.on)
+        if name in self._looked_up:
+            value = self._looked_up[name]
+        else:
+            value = self._looked_up[name] = self.book.value(self.h.region, name, self.on)
         if value is None:
             if required:
                 raise ScreeningError(f"parameter {name} has no value in force in region {self.h.region} on {self.on}")

@@ -115,6 +115,7 @@ class RegionBook:
 
     def __init__(self, regions: Mapping[str, Region]) -> None:
         self._regions = dict(regions)
+        self._chains: Dict[str, List[Region]] = {}
 
     def __contains__(self, code: str) -> bool:
         return code in self._regions
@@ -130,12 +131,15 @@ class RegionBook:
 
     def chain(self, code: str) -> List[Region]:
         """The region and its ancestors, nearest first."""
+        if code in self._chains:
+            return self._chains[code]
         chain = []
         current: Optional[str] = code
         while current is not None:
             region = self.region(current)
             chain.append(region)
             current = region.parent
+        self._chains[code] = chain
         return chain
 
     def value(self, code: str, name: str, on: dt.date) -> Optional[ParameterValue]:

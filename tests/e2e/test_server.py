@@ -44,16 +44,18 @@ class Stack:
             JIUZHU_DATABASE_URL=f"sqlite:///{workdir / 'e2e.db'}",
             JIUZHU_RASA_PORT=str(free_port()),
             JIUZHU_ACTION_PORT=str(free_port()),
+            JIUZHU_API_PORT=str(free_port()),
             JIUZHU_LOG_LEVEL="WARNING",
             RASA_TELEMETRY_ENABLED="false",
         )
         self.rasa_url = f"http://127.0.0.1:{self.env['JIUZHU_RASA_PORT']}"
+        self.api_url = f"http://127.0.0.1:{self.env['JIUZHU_API_PORT']}"
         self.proc = None
         self.log = workdir / "stack.log"
 
     @property
     def ports(self):
-        return int(self.env["JIUZHU_RASA_PORT"]), int(self.env["JIUZHU_ACTION_PORT"])
+        return tuple(int(self.env[k]) for k in ("JIUZHU_RASA_PORT", "JIUZHU_ACTION_PORT", "JIUZHU_API_PORT"))
 
     def start(self, timeout: float = 300) -> None:
         out = open(self.log, "a")
@@ -118,6 +120,11 @@ def stack(tmp_path):
 def test_hello_handoff_and_restart(stack):
     stack.start()
     assert any("救助政策小助手" in text for text in stack.say("e2e-hello", "你好"))
+
+    # The project's API runs beside Rasa: worked example 1 of ELIGIBILITY.md §7.
+    household = {"region": "220000", "area": "urban", "size": 3, "monthly_income": 1200, "assets_within_limit": True}
+    screening = requests.post(f"{stack.api_url}/api/v1/screenings", json=household, timeout=30).json()
+    assert screening["primary"] == "dibao"
 
     # Mixed Chinese/English (rasa#7910) reaches the handoff, which pauses and is recorded.
     replies = stack.say("e2e-1", "我要转人工 please")

@@ -1,0 +1,130 @@
+"""aiohttp application: `/api/v1/...`. Bad input is a 400 naming the field, in Chinese and English;
+nothing a client sends can produce a 500."""
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+from typing import Optional
+
+from aiohttp import web
+from pydantic import ValidationError
+
+from bot.api.openapi import openapi_document
+from bot.eligibility import Household, RegionBook, ScreeningError, default_book, screen
+from bot.input_errors import describe
+
+logger = logging.getLogger(__name__)
+BOOK_KEY = web.AppKey("book", RegionBook)
+
+
+def error_response(status: int, code: str, message: str, message_zh: str, fields=None) -> web.Response:
+    body = {"error": {"code": code, "message": message, "message_zh": message_zh}}
+    if fields:
+        body["error"]["fields"] = fields
+    return web.json_response(body, status=status, dumps=_dumps)
+
+
+def _dumps(value) -> str:
+    return json.dumps(value, ensure_ascii=False)
+
+
+@web.middleware
+async def errors_middleware(request: web.Request, handler):
+    try:
+        return await handler(request)
+    except web.HTTPException as http_error:
+        if http_error.status >= 400 and http_error.content_type != "application/json":
+            return error_response(http_error.status, "http_error", http_error.reason, "请求无法处理")
+        raise
+    except Exception:  # noqa: BLE001 - the last line of defence: log it, never leak a trace
+        logger.exception("unhandled error on %s %s", request.method, request.path)
+        return error_response(500, "internal_error", "internal error", "服务内部错误，请稍后再试")
+
+
+def _date_param(request: web.Request) -> dt.date:
+    raw = request.query.get("date")
+    if raw is None:
+        return dt.date.today()
+    try:
+        return dt.date.fromisoformat(raw)
+    except ValueError:
+        raise _bad_request("invalid_date", f"date must be YYYY-MM-DD, got {raw!r}", "日期格式应为 YYYY-MM-DD")
+
+
+def _bad_request(code: str, message: str, message_zh: str, fields=None) -> web.HTTPBadRequest:
+    body = {"error": {"code": code, "message": message, "message_zh": message_zh}}
+    if fields:
+        body["error"]["fields"] = fields
+    return web.HTTPBadRequest(text=_dumps(body), content_type="application/json")
+
+
+async def health(_request: web.Request) -> web.Response:
+    return web.json_response({"status": "ok"})
+
+
+async def create_screening(request: web.Request) -> web.Response:
+    on = _date_param(request)
+    try:
+        raw = await request.json(loads=json.loads)
+    except (ValueError, UnicodeDecodeError) as error:
+        raise _bad_request("invalid_json", f"body is not JSON: {error}", "请求内容不是有效的 JSON")
+    if not isinstance(raw, dict):
+        raise _bad_request("invalid_body", "body must be a JSON object", "请求内容应为 JSON 对象")
+    try:
+        household = Household(**raw)
+    except ValidationError as error:
+        raise _bad_request("invalid_household", "household is invalid", "家庭信息填写有误", describe(error))
+    except TypeError as error:  # e.g. a non-string key
+        raise _bad_request("invalid_household", str(error), "家庭信息填写有误")
+    try:
+        result = screen(household, on, request.app[BOOK_KEY])
+    except ScreeningError as error:
+        raise _bad_request("cannot_screen", str(error), "所选地区或日期没有可用的政策参数")
+    return web.json_response(result.to_dict(), dumps=_dumps)
+
+
+async def list_regions(request: web.Request) -> web.Response:
+    book = request.app[BOOK_KEY]
+    return web.json_response(
+        [{"code": r.code, "name": r.name, "parent": r.parent} for r in book.regions()], dumps=_dumps
+    )
+
+
+async def region_parameters(request: web.Request) -> web.Response:
+    book = request.app[BOOK_KEY]
+    code = request.match_info["code"]
+    if code not in book:
+        return error_response(404, "unknown_region", f"unknown region {code!r}", "没有这个地区")
+    on = _date_param(request)
+    region = book.region(code)
+    values = book.values(code, on)
+    return web.json_response(
+        {
+            "region": code,
+            "name": region.name,
+            "chain": [r.code for r in book.chain(code)],
+            "date": on.isoformat(),
+            "parameters": {name: value.to_dict() for name, value in sorted(values.items())},
+        },
+        dumps=_dumps,
+    )
+
+
+async def openapi(_request: web.Request) -> web.Response:
+    return web.json_response(openapi_document(), dumps=_dumps)
+
+
+def create_app(book: Optional[RegionBook] = None) -> web.Application:
+    app = web.Application(middlewares=[errors_middleware], client_max_size=256 * 1024)
+    app[BOOK_KEY] = book or default_book()
+    app.router.add_get("/api/v1/health", health)
+    app.router.add_post("/api/v1/screenings", create_screening)
+    app.router.add_get("/api/v1/regions", list_regions)
+    app.router.add_get("/api/v1/regions/{code}/parameters", region_parameters)
+    app.router.add_get("/api/v1/openapi.json", openapi)
+    return app
+
+
+def run(host: str, port: int) -> None:
+    web.run_app(create_app(), host=host, port=port, print=None, access_log=None)
