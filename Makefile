@@ -16,9 +16,9 @@ MODEL_STAMP := models/.trained
 .PHONY: help run test install train validate unit-test story-test nlu-test e2e-test bench lock clean
 
 help:
-	@echo "make run    start the assistant (action server + Rasa server) on http://127.0.0.1:5005"
+	@echo "make run    start the assistant on http://127.0.0.1:5005 and its API on http://127.0.0.1:8080"
 	@echo "make test   validate data, unit tests, train, story tests, held-out NLU evaluation, end-to-end tests"
-	@echo "make bench  turn-latency benchmark (bench/turn_latency)"
+	@echo "make bench  benchmarks: bench/turn_latency, bench/screening"
 
 # --- environment -------------------------------------------------------------------------------
 $(VENV)/.installed: requirements.lock pyproject.toml
@@ -71,6 +71,7 @@ test: validate unit-test train story-test nlu-test e2e-test
 
 bench: $(MODEL_STAMP)
 	$(PY) bench/turn_latency
+	$(PY) bench/screening
 
 clean:
 	rm -rf models results var/test-* .pytest_cache

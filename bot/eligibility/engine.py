@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import ROUND_HALF_UP, Decimal
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from typing import Dict, List, Optional, Tuple
 
 import yaml
@@ -58,6 +58,16 @@ def _assistance_catalogues() -> Tuple[list, list]:
     return read("specialised.yaml"), read("temporary.yaml")
 
 
+@lru_cache(maxsize=64)
+def _specialised_for(layers: Tuple[str, ...]) -> Tuple[Assistance, ...]:
+    specialised, _ = _assistance_catalogues()
+    return tuple(
+        Assistance(item["id"], item["name"], item["department"], item["note"], tuple(item["citations"]))
+        for item in specialised
+        if any(layer in item["layers"] for layer in layers)
+    )
+
+
 class _Screening:
     def __init__(self, household: Household, book: RegionBook, on: dt.date) -> None:
         if household.region not in book:
@@ -82,11 +92,15 @@ class _Screening:
         self.used[name] = value
         return value
 
-    def standard(self) -> Tuple[Optional[Decimal], Tuple[str, ...]]:
+    @cached_property
+    def _standard(self) -> Tuple[Optional[Decimal], Tuple[str, ...]]:
         if self.h.area is None:
             return None, ("area",)
         name = "dibao_standard_urban" if self.h.area is Area.urban else "dibao_standard_rural"
         return self.param(name).value, ()
+
+    def standard(self) -> Tuple[Optional[Decimal], Tuple[str, ...]]:
+        return self._standard
 
     def disposable_income_monthly(self) -> Tuple[Optional[Decimal], Tuple[str, ...]]:
         if self.h.area is None:
@@ -95,6 +109,10 @@ class _Screening:
         return self.param(name).value / 12, ()
 
     def per_capita(self) -> Tuple[Optional[Decimal], Tuple[str, ...]]:
+        return self._per_capita
+
+    @cached_property
+    def _per_capita(self) -> Tuple[Optional[Decimal], Tuple[str, ...]]:
         missing = tuple(n for n in ("size", "monthly_income") if getattr(self.h, n) is None)
         return (None, missing) if missing else (self.h.per_capita_income(), ())
 
@@ -361,16 +379,12 @@ class _Screening:
                     continue
                 rural = self.param("dibao_standard_rural")
                 note = f"{note}（当地农村低保标准{_yuan(rural.value)}/月）"
-            found.append(Assistance(item["id"], item["name"], "乡镇（街道）/县级民政部门", note, list(item["citations"])))
+            found.append(Assistance(item["id"], item["name"], "乡镇（街道）/县级民政部门", note, tuple(item["citations"])))
         return found
 
-    def specialised(self, layers: List[str]) -> List[Assistance]:
-        specialised, _ = _assistance_catalogues()
-        return [
-            Assistance(item["id"], item["name"], item["department"], item["note"], list(item["citations"]))
-            for item in specialised
-            if any(layer in item["layers"] for layer in layers)
-        ]
+    @staticmethod
+    def specialised(layers: List[str]) -> List[Assistance]:
+        return list(_specialised_for(tuple(layers)))
 
     # --- the whole screening ---------------------------------------------------------------------
     def run(self) -> ScreeningResult:

@@ -5,7 +5,7 @@ import datetime as dt
 import enum
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Dict, List, Optional
+from typing import Dict, List, Optional, Tuple
 
 from bot.eligibility.parameters import ParameterValue
 
@@ -71,16 +71,16 @@ class Question:
         return {"field": self.field, "text": self.text}
 
 
-@dataclass
+@dataclass(frozen=True)
 class Assistance:
     id: str
     name: str
     department: str
     note: str
-    citations: List[str]
+    citations: Tuple[str, ...]
 
     def to_dict(self) -> dict:
-        return self.__dict__.copy()
+        return {**self.__dict__, "citations": list(self.citations)}
 
 
 @dataclass
