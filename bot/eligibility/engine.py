@@ -10,12 +10,12 @@ from __future__ import annotations
 import datetime as dt
 from decimal import ROUND_HALF_UP, Decimal
 from functools import cached_property, lru_cache
-from typing import Dict, List, Optional, Tuple
+from typing import Callable, Dict, List, Optional, Tuple, Union
 
 import yaml
 
 from bot.eligibility.inputs import Area, DisabilityKind, Employment, Household, Member, Status
-from bot.eligibility.logic import Cond, all_of, any_of
+from bot.eligibility.logic import Cond, all_of, any_of, negate
 from bot.eligibility.parameters import ParameterValue, RegionBook, load_regions
 from bot.eligibility.questions import question_for
 from bot.eligibility.result import CATEGORY_NAMES, Assistance, Finding, ScreeningResult, Verdict
@@ -56,6 +56,19 @@ def _assistance_catalogues() -> Tuple[list, list]:
         return yaml.safe_load((ASSISTANCE_DIR / name).read_text(encoding="utf-8"))
 
     return read("specialised.yaml"), read("temporary.yaml")
+
+
+def _finding(rule: str, citations: List[str], parts: List[Tuple[Cond, str]], *,
+             eligible: Union[str, Callable[[], str]], unknown: str, member: Optional[int] = None) -> Finding:
+    """All `parts` must hold. Not eligible names the first part that fails; eligible's reason may
+    be computed (it can use values that only exist once every part is known)."""
+    cond = all_of(*(c for c, _ in parts))
+    if cond.value is True:
+        return Finding(rule, Verdict.eligible, eligible() if callable(eligible) else eligible, citations, member=member)
+    if cond.value is False:
+        reason = next(why for c, why in parts if c.value is False)
+        return Finding(rule, Verdict.not_eligible, reason, citations, member=member)
+    return Finding(rule, Verdict.need_info, unknown, citations, list(cond.missing), member=member)
 
 
 @lru_cache(maxsize=64)
@@ -200,11 +213,19 @@ class _Screening:
             Cond.known(not m.has_supporter) if m.has_supporter is not None else Cond.unknown(self.field(i, "has_supporter")),
             Cond.known(not m.supporter_able) if m.supporter_able is not None else Cond.unknown(self.field(i, "supporter_able")),
         )
-        cond = all_of(unable, no_income, self.assets(), no_supporter)
-        finding = Finding("tekun", Verdict.need_info, "", CITE_TEKUN, list(cond.missing), member=i)
-        if cond.value is True:
-            finding.verdict = Verdict.eligible
-            finding.reason = "无劳动能力、本人收入低于低保标准、财产符合规定，且无法定义务人或义务人无履行能力。"
+        finding = _finding(
+            "tekun", CITE_TEKUN,
+            [
+                (unable, "不属于老年人、未成年人或符合条件的重度残疾人，不按特困人员认定。"),
+                (no_income, "本人收入不低于当地低保标准，不属于无生活来源。"),
+                (self.assets(), "家庭财产超出当地规定。"),
+                (no_supporter, "有法定赡养、抚养或扶养义务人且其有能力履行。"),
+            ],
+            eligible="无劳动能力、本人收入低于低保标准、财产符合规定，且无法定义务人或义务人无履行能力。",
+            unknown="还需要了解本人的年龄或残疾、收入、财产和义务人情况。",
+            member=i,
+        )  # fmt: skip
+        if finding.verdict is Verdict.eligible:
             basic = std * self.param("tekun_standard_multiplier").value
             finding.amounts["basic_standard_min"] = _money(basic)
             care_param = {"none": "tekun_care_ratio_none", "partial": "tekun_care_ratio_partial", "full": "tekun_care_ratio_full"}
@@ -212,66 +233,40 @@ class _Screening:
                 ratio = self.param(care_param[m.self_care.value]).value
                 finding.amounts["care_standard_min"] = _money(ratio * self.param("minimum_wage").value)
             finding.detail["medical_insurance"] = "城乡居民医保个人缴费部分全额资助（001 六）"
-        elif cond.value is False:
-            finding.verdict = Verdict.not_eligible
-            if unable.value is False:
-                finding.reason = "不属于老年人、未成年人或符合条件的重度残疾人，不按特困人员认定。"
-            elif no_income.value is False:
-                finding.reason = "本人收入不低于当地低保标准，不属于无生活来源。"
-            elif no_supporter.value is False:
-                finding.reason = "有法定赡养、抚养或扶养义务人且其有能力履行。"
-            else:
-                finding.reason = "家庭财产超出当地规定。"
-        else:
-            finding.reason = "还需要了解本人的年龄或残疾、收入、财产和义务人情况。"
         return finding
 
     def dibao(self) -> Finding:
-        below = self.pc_below()
-        cond = all_of(below, self.assets())
-        finding = Finding("dibao", Verdict.need_info, "", CITE_DIBAO, list(cond.missing))
-        if cond.value is True:
-            std, _ = self.standard()
-            pc = self.h.per_capita_income()
-            finding.verdict = Verdict.eligible
-            finding.reason = f"家庭人均月收入{_yuan(pc)}，低于当地低保标准{_yuan(std)}。"
+        std, _ = self.standard()
+        pc, _ = self.per_capita()
+        finding = _finding(
+            "dibao", CITE_DIBAO,
+            [(self.pc_below(), "家庭人均收入不低于当地低保标准。"), (self.assets(), "家庭财产超出当地低保规定。")],
+            eligible=lambda: f"家庭人均月收入{_yuan(pc)}，低于当地低保标准{_yuan(std)}。",
+            unknown="还需要了解家庭人口、收入、城乡类别或财产情况。",
+        )  # fmt: skip
+        if finding.verdict is Verdict.eligible:
             finding.amounts["estimated_monthly"] = _money((std - pc) * self.h.size)
             finding.detail["how"] = f"按差额估算：（{_yuan(std)} − {_yuan(pc)}）× {self.h.size}人"
             payday = self.param("dibao_payment_day", required=False)
             if payday is not None:
                 finding.detail["payment"] = f"低保金按月发放，每月{payday.value}日前到账"
-        elif cond.value is False:
-            finding.verdict = Verdict.not_eligible
-            finding.reason = "家庭人均收入不低于当地低保标准。" if below.value is False else "家庭财产超出当地低保规定。"
-        else:
-            finding.reason = "还需要了解家庭人口、收入、城乡类别或财产情况。"
         return finding
 
     def near_dibao(self) -> Finding:
-        at_or_above = self.pc_below()
-        at_or_above = Cond(None if at_or_above.value is None else not at_or_above.value, at_or_above.missing)
-        below_k = self.pc_below("near_dibao_multiplier")
-        cond = all_of(at_or_above, below_k, self.assets())
-        finding = Finding("near_dibao", Verdict.need_info, "", CITE_NEAR, list(cond.missing))
-        k = self.param("near_dibao_multiplier").value
-        if cond.value is True:
-            finding.verdict = Verdict.eligible
-            finding.reason = f"家庭人均收入不低于低保标准、低于低保标准的{k.normalize():f}倍，财产符合规定。"
-        elif cond.value is False:
-            finding.verdict = Verdict.not_eligible
-            if at_or_above.value is False:
-                finding.reason = "人均收入低于低保标准，应按低保认定。"
-            elif below_k.value is False:
-                finding.reason = f"人均收入达到低保标准的{k.normalize():f}倍或以上。"
-            else:
-                finding.reason = "家庭财产超出当地规定。"
-        else:
-            finding.reason = "还需要了解家庭人口、收入、城乡类别或财产情况。"
-        return finding
+        k = f"{self.param('near_dibao_multiplier').value.normalize():f}"
+        return _finding(
+            "near_dibao", CITE_NEAR,
+            [
+                (negate(self.pc_below()), "人均收入低于低保标准，应按低保认定。"),
+                (self.pc_below("near_dibao_multiplier"), f"人均收入达到低保标准的{k}倍或以上。"),
+                (self.assets(), "家庭财产超出当地规定。"),
+            ],
+            eligible=f"家庭人均收入不低于低保标准、低于低保标准的{k}倍，财产符合规定。",
+            unknown="还需要了解家庭人口、收入、城乡类别或财产情况。",
+        )  # fmt: skip
 
     def rigid_expense(self) -> Finding:
-        above_k = self.pc_below("near_dibao_multiplier")
-        above_k = Cond(None if above_k.value is None else not above_k.value, above_k.missing)
+        above_k = negate(self.pc_below("near_dibao_multiplier"))
         pc, m1 = self.per_capita()
         monthly_disposable, m2 = self.disposable_income_monthly()
         below_disposable = Cond.unknown(*(m1 + m2)) if pc is None or monthly_disposable is None else Cond.known(pc < monthly_disposable)
@@ -281,28 +276,24 @@ class _Screening:
             heavy = Cond.unknown(*missing)
         else:
             heavy = Cond.known(Decimal(self.h.rigid_expense_12m) > r * Decimal(self.h.income_12m))
-        cond = all_of(above_k, below_disposable, heavy, self.assets())
-        finding = Finding("rigid_expense", Verdict.need_info, "", CITE_RIGID, list(cond.missing))
-        if cond.value is True:
-            share = Decimal(self.h.rigid_expense_12m) / Decimal(self.h.income_12m) * 100 if self.h.income_12m else Decimal(100)
-            finding.verdict = Verdict.eligible
-            finding.reason = (
-                f"人均收入在边缘上限与上年度人均可支配收入之间，近12个月刚性支出占家庭收入{share:.0f}%，"
+        def share() -> str:
+            ratio = Decimal(self.h.rigid_expense_12m) / Decimal(self.h.income_12m) * 100 if self.h.income_12m else Decimal(100)
+            return (
+                f"人均收入在边缘上限与上年度人均可支配收入之间，近12个月刚性支出占家庭收入{ratio:.0f}%，"
                 f"超过{r * 100:.0f}%。认定有效期最长12个月。"
             )
-        elif cond.value is False:
-            finding.verdict = Verdict.not_eligible
-            if above_k.value is False:
-                finding.reason = "人均收入低于边缘家庭上限，按前面的类别认定。"
-            elif below_disposable.value is False:
-                finding.reason = "人均收入不低于上年度当地居民人均可支配收入。"
-            elif heavy.value is False:
-                finding.reason = f"近12个月刚性支出未超过家庭收入的{r * 100:.0f}%。"
-            else:
-                finding.reason = "家庭财产超出当地规定。"
-        else:
-            finding.reason = "还需要了解家庭收入、城乡类别、近12个月的刚性支出和收入或财产情况。"
-        return finding
+
+        return _finding(
+            "rigid_expense", CITE_RIGID,
+            [
+                (above_k, "人均收入低于边缘家庭上限，按前面的类别认定。"),
+                (below_disposable, "人均收入不低于上年度当地居民人均可支配收入。"),
+                (heavy, f"近12个月刚性支出未超过家庭收入的{r * 100:.0f}%。"),
+                (self.assets(), "家庭财产超出当地规定。"),
+            ],
+            eligible=share,
+            unknown="还需要了解家庭收入、城乡类别、近12个月的刚性支出和收入或财产情况。",
+        )  # fmt: skip
 
     def individual_dibao(self, primary: Optional[str]) -> List[Finding]:
         """单人保: for a 低保边缘 household, and (where the region allows it) the band above it."""
@@ -321,20 +312,19 @@ class _Screening:
             severe = any_of(self.flag(i, m, "serious_illness"), self.severe_disability(i, m, self.SEVERE_DISABILITY))
             conds = [severe]
             if in_upper_band:
-                adult = Cond.unknown(self.field(i, "age")) if m.age is None else Cond.known(m.age >= self.param("tekun_minor_age").value)
+                adult = negate(self.age_below(i, m, "tekun_minor_age"))
                 jobless = Cond.unknown(self.field(i, "employment")) if m.employment is None else Cond.known(m.employment is not Employment.employed)
                 conds = [adult, jobless, severe]
-            cond = all_of(*conds)
-            finding = Finding("individual_dibao", Verdict.need_info, "", CITE_INDIVIDUAL, list(cond.missing), member=i)
-            if cond.value is True:
-                finding.verdict = Verdict.eligible
-                finding.reason = "重病或重度残疾，可单独申请纳入低保（单人保）。" if not in_upper_band else "成年无业的重度残疾人或重病患者，可参照“单人户”申请低保。"
-            elif cond.value is False:
-                finding.verdict = Verdict.not_eligible
-                finding.reason = "不属于可单独纳入低保的重病、重度残疾人员。"
-            else:
-                finding.reason = "还需要了解该成员的重病或残疾情况。"
-            findings.append(finding)
+            findings.append(
+                _finding(
+                    "individual_dibao", CITE_INDIVIDUAL,
+                    [(all_of(*conds), "不属于可单独纳入低保的重病、重度残疾人员。")],
+                    eligible="成年无业的重度残疾人或重病患者，可参照“单人户”申请低保。" if in_upper_band
+                    else "重病或重度残疾，可单独申请纳入低保（单人保）。",
+                    unknown="还需要了解该成员的重病或残疾情况。",
+                    member=i,
+                )
+            )  # fmt: skip
         return findings
 
     def priority_allowance(self) -> List[Finding]:
@@ -347,17 +337,14 @@ class _Screening:
                 self.age_at_least(i, m, "priority_elderly_age"),
                 self.age_below(i, m, "tekun_minor_age"),
             )
-            finding = Finding("priority_allowance", Verdict.need_info, "", CITE_PRIORITY, list(cond.missing), member=i)
-            if cond.value is True:
-                finding.verdict = Verdict.eligible
-                finding.reason = "属于重病患者、重度残疾人、高龄老人或未成年人，可在差额补助基础上按省定标准增发补助金。"
-                if allowance is not None:
-                    finding.amounts["monthly"] = _money(allowance.value)
-            elif cond.value is False:
-                finding.verdict = Verdict.not_eligible
-                finding.reason = "不属于重点保障人员。"
-            else:
-                finding.reason = "还需要了解该成员的年龄、重病或残疾情况。"
+            finding = _finding(
+                "priority_allowance", CITE_PRIORITY, [(cond, "不属于重点保障人员。")],
+                eligible="属于重病患者、重度残疾人、高龄老人或未成年人，可在差额补助基础上按省定标准增发补助金。",
+                unknown="还需要了解该成员的年龄、重病或残疾情况。",
+                member=i,
+            )  # fmt: skip
+            if finding.verdict is Verdict.eligible and allowance is not None:
+                finding.amounts["monthly"] = _money(allowance.value)
             findings.append(finding)
         return findings
 
