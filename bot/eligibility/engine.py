@@ -127,7 +127,18 @@ class _Screening:
     @cached_property
     def _per_capita(self) -> Tuple[Optional[Decimal], Tuple[str, ...]]:
         missing = tuple(n for n in ("size", "monthly_income") if getattr(self.h, n) is None)
-        return (None, missing) if missing else (self.h.per_capita_income(), ())
+        if missing:
+            return None, missing
+        income = Decimal(self.h.monthly_income)
+        # 003: necessary 就业成本 of members in work is not counted, where the region publishes an amount.
+        deduction = self.param("employment_cost_deduction", required=False)
+        working = sum(1 for m in self.h.members if m.employment is Employment.employed)
+        if deduction is not None and working:
+            deducted = min(income, deduction.value * working)
+            income -= deducted
+            self.trace.append(f"扣除{working}名就业成员的就业成本{_yuan(deducted)}后，家庭月收入按{_yuan(income)}计算。")
+        self.trace.append(f"人均月收入 = {_yuan(income)} ÷ {self.h.size}人 = {_yuan(income / self.h.size)}。")
+        return income / self.h.size, ()
 
     def pc_below(self, factor_name: Optional[str] = None, strict: bool = True) -> Cond:
         """per-capita income < (factor ×) 低保标准 (or <= when not strict)."""
@@ -377,9 +388,7 @@ class _Screening:
     def run(self) -> ScreeningResult:
         region = self.book.region(self.h.region)
         self.trace.append(f"地区：{region.name}（{region.code}），按 {self.on:%Y-%m-%d} 有效的参数判断。")
-        pc, _ = self.per_capita()
-        if pc is not None:
-            self.trace.append(f"人均月收入 = {_yuan(Decimal(self.h.monthly_income))} ÷ {self.h.size}人 = {_yuan(pc)}。")
+        self.per_capita()  # traces how per-capita income is counted, before the rules use it
 
         tekun = [self.tekun(i, m) for i, m in self.members()]
         layers = {"dibao": self.dibao(), "near_dibao": self.near_dibao(), "rigid_expense": self.rigid_expense()}

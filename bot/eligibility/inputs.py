@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
-from decimal import Decimal
 from typing import List, Optional
 
 from pydantic import BaseModel, Field, condecimal, conint, root_validator, validator
@@ -130,8 +129,3 @@ class Household(BaseModel):
         if size is not None and len(members) > size:
             raise ValueError(f"{len(members)} members described but the household size is {size}")
         return members
-
-    def per_capita_income(self) -> Optional[Decimal]:
-        if self.size is None or self.monthly_income is None:
-            return None
-        return Decimal(self.monthly_income) / self.size

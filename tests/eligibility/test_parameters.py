@@ -85,3 +85,21 @@ def test_a_cycle_is_refused(regions):
 def test_catalogue_names_are_the_only_keys_used():
     for region in load_regions().regions():
         assert set(region.parameters) <= set(CATALOGUE)
+
+
+def test_employment_cost_is_deducted_where_a_region_publishes_it(regions):
+    """003: 就业成本 of working members is not counted; the amount is a regional parameter."""
+    import datetime as dt
+
+    from bot.eligibility import Household, screen
+
+    write(regions, "999999.yaml", 'code: "999999"\nname: 测试\nparent: "220000"\nparameters:\n'
+          '  employment_cost_deduction:\n    - {since: 2024-01-01, value: 200, source: 测试用}\n')
+    book = load_regions(regions)
+    household = {"region": "999999", "area": "urban", "size": 2, "monthly_income": 1300, "assets_within_limit": True,
+                 "members": [{"employment": "employed"}, {"employment": "unable"}]}
+    with_deduction = screen(Household(**household), dt.date(2026, 1, 1), book)
+    assert with_deduction.primary == "dibao"  # (1300 − 200) / 2 = 550 < 560
+    assert any("就业成本" in step for step in with_deduction.trace)
+    without = screen(Household(**{**household, "region": "220000"}), dt.date(2026, 1, 1), book)
+    assert without.primary == "near_dibao"  # 650 ≥ 560
