@@ -127,6 +127,7 @@ async def supervise(settings: Settings, model: str) -> int:
                 )
             else:
                 ready.cancel()
+            stopped.cancel()
         exits = [asyncio.ensure_future(c.process.wait()) for c in procs]
         stopped = asyncio.ensure_future(stop.wait())
         done, _ = await asyncio.wait({stopped, *exits}, return_when=asyncio.FIRST_COMPLETED)
