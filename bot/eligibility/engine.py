@@ -22,6 +22,7 @@ from bot.eligibility.result import CATEGORY_NAMES, Assistance, Finding, Screenin
 from bot.settings import PROJECT_ROOT
 
 ASSISTANCE_DIR = PROJECT_ROOT / "knowledge" / "assistance"
+RULES_DIR = PROJECT_ROOT / "knowledge" / "rules"
 
 CITE_TEKUN = ["《特困人员认定办法》（民发〔2021〕43号）", "001_9f98747db78547d3.txt 五", "002_2a7b8b2a62470f4b.txt 1", "003_2cb8394b00cda463.txt"]
 CITE_DIBAO = ["《社会救助暂行办法》（国务院令第649号）第九条", "《最低生活保障审核确认办法》（民发〔2021〕57号）第二十三条", "001_9f98747db78547d3.txt 四"]
@@ -69,6 +70,13 @@ def _finding(rule: str, citations: List[str], parts: List[Tuple[Cond, str]], *,
         reason = next(why for c, why in parts if c.value is False)
         return Finding(rule, Verdict.not_eligible, reason, citations, member=member)
     return Finding(rule, Verdict.need_info, unknown, citations, list(cond.missing), member=member)
+
+
+@lru_cache(maxsize=4)
+def _disability_rule(name: str) -> Dict[DisabilityKind, int]:
+    """kind → worst grade that counts, from knowledge/rules/disability.yaml."""
+    rules = yaml.safe_load((RULES_DIR / "disability.yaml").read_text(encoding="utf-8"))
+    return {DisabilityKind(kind): int(grade) for kind, grade in rules[name]["worst_grade"].items()}
 
 
 @lru_cache(maxsize=64)
@@ -165,7 +173,7 @@ class _Screening:
     def field(i: int, name: str) -> str:
         return f"members[{i}].{name}"
 
-    def severe_disability(self, i: int, m: Member, kinds_grades: Dict[DisabilityKind, int]) -> Cond:
+    def disability_counts(self, i: int, m: Member, kinds_grades: Dict[DisabilityKind, int]) -> Cond:
         if m.has_disability is False:
             return Cond(False)
         if m.has_disability is None and m.disability_kind is None:
@@ -193,22 +201,12 @@ class _Screening:
             return Cond.unknown(self.field(i, "age"))
         return Cond.known(m.age < self.param(param).value)
 
-    # Disability grades that mean "cannot work" for 特困 (002 1; ELIGIBILITY §3.1): kind → worst grade counted.
-    TEKUN_DISABILITY = {
-        DisabilityKind.intellectual: 3,
-        DisabilityKind.mental: 3,
-        DisabilityKind.physical: 2,
-        DisabilityKind.visual: 1,
-    }
-    # "Severely disabled" for 单人保 and 重点保障 (000 二(三); 002 1): grade 1–2 of any kind, or 智力/精神 grade 3.
-    SEVERE_DISABILITY = {kind: (3 if kind in (DisabilityKind.intellectual, DisabilityKind.mental) else 2) for kind in DisabilityKind}
-
     # --- rules -----------------------------------------------------------------------------------
     def tekun(self, i: int, m: Member) -> Finding:
         unable = any_of(
             self.age_at_least(i, m, "tekun_elderly_age"),
             self.age_below(i, m, "tekun_minor_age"),
-            self.severe_disability(i, m, self.TEKUN_DISABILITY),
+            self.disability_counts(i, m, _disability_rule("tekun_unable_to_work")),
         )
         income = m.monthly_income
         if income is None and self.h.size == 1:
@@ -320,7 +318,7 @@ class _Screening:
         if primary != "near_dibao" and not in_upper_band:
             return findings
         for i, m in self.members():
-            severe = any_of(self.flag(i, m, "serious_illness"), self.severe_disability(i, m, self.SEVERE_DISABILITY))
+            severe = any_of(self.flag(i, m, "serious_illness"), self.disability_counts(i, m, _disability_rule("severe")))
             conds = [severe]
             if in_upper_band:
                 adult = negate(self.age_below(i, m, "tekun_minor_age"))
@@ -344,7 +342,7 @@ class _Screening:
         for i, m in self.members():
             cond = any_of(
                 self.flag(i, m, "serious_illness"),
-                self.severe_disability(i, m, self.SEVERE_DISABILITY),
+                self.disability_counts(i, m, _disability_rule("severe")),
                 self.age_at_least(i, m, "priority_elderly_age"),
                 self.age_below(i, m, "tekun_minor_age"),
             )
