@@ -1,0 +1,180 @@
+"""Leads (线索) in the warning queue, their life cycle and history. Plain Python: no ORM, no Rasa.
+
+Life cycle (ARCHITECTURE.md, "Facts that shape the channels"): new → claimed → visiting → pending →
+resolved → closed, plus merged (the household already had an open lead: 一户一条救助链).
+"""
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Dict, FrozenSet, Optional
+
+
+class LeadState(str, enum.Enum):
+    new = "new"
+    claimed = "claimed"
+    visiting = "visiting"  # 入户调查 / 查访核实 under way
+    pending = "pending"  # waiting on the household or another department
+    resolved = "resolved"  # handled, with an outcome
+    closed = "closed"
+    merged = "merged"  # folded into the household's open lead
+
+
+OPEN_STATES: FrozenSet[LeadState] = frozenset(
+    {LeadState.new, LeadState.claimed, LeadState.visiting, LeadState.pending}
+)
+
+# Which move is allowed from where. `claimed → new` releases a claim; `resolved → visiting` reopens.
+TRANSITIONS: Dict[LeadState, FrozenSet[LeadState]] = {
+    LeadState.new: frozenset({LeadState.claimed, LeadState.merged, LeadState.closed}),
+    LeadState.claimed: frozenset({LeadState.new, LeadState.visiting, LeadState.pending, LeadState.resolved, LeadState.merged}),
+    LeadState.visiting: frozenset({LeadState.pending, LeadState.resolved}),
+    LeadState.pending: frozenset({LeadState.visiting, LeadState.resolved}),
+    LeadState.resolved: frozenset({LeadState.closed, LeadState.visiting}),
+    LeadState.closed: frozenset(),
+    LeadState.merged: frozenset(),
+}
+
+STATE_NAMES = {
+    LeadState.new: "待认领",
+    LeadState.claimed: "已认领",
+    LeadState.visiting: "核实中",
+    LeadState.pending: "等待中",
+    LeadState.resolved: "已办结",
+    LeadState.closed: "已关闭",
+    LeadState.merged: "已合并",
+}
+
+
+class Severity(str, enum.Enum):
+    life_threatening = "life_threatening"
+    urgent = "urgent"
+    normal = "normal"
+
+
+class Cause(str, enum.Enum):  # warning indicators, 001 §2 and ELIGIBILITY.md §6
+    illness = "illness"
+    schooling = "schooling"
+    disability = "disability"
+    disaster = "disaster"
+    unemployment = "unemployment"
+    expense_spike = "expense_spike"
+    income_drop = "income_drop"
+    household_change = "household_change"
+    other = "other"
+
+
+class SourceChannel(str, enum.Enum):
+    wechat = "wechat"
+    hotline = "hotline"
+    web = "web"
+    staff = "staff"
+
+
+class Handling(str, enum.Enum):  # 004: how a warning is handled
+    deliver = "deliver"  # 落实
+    refer = "refer"  # 推送部门
+    case_conference = "case_conference"  # 一事一议
+    terminate = "terminate"  # 核查终止
+
+
+class StaffRole(str, enum.Enum):
+    township_staff = "township_staff"
+    county_supervisor = "county_supervisor"
+    admin = "admin"
+
+
+DEPARTMENTS = ("教育", "医保", "住建", "人社", "应急", "残联")
+
+
+@dataclass
+class Staff:
+    name: str
+    office: str
+    region: str  # administrative code; the staff member sees leads whose region starts with it
+    role: StaffRole
+    token_hash: str
+    active: bool = True
+    id: Optional[int] = None
+
+    def can_see(self, region: str) -> bool:
+        return self.role is StaffRole.admin or region.startswith(self.region)
+
+
+@dataclass
+class Lead:
+    idempotency_key: str
+    source_channel: SourceChannel
+    cause: Cause
+    severity: Severity
+    description: str
+    region: str
+    created_at: datetime
+    due_at: datetime
+    state: LeadState = LeadState.new
+    conversation_id: Optional[str] = None
+    place: Optional[str] = None
+    contact_name: Optional[str] = None
+    contact_phone: Optional[str] = None
+    contact_address: Optional[str] = None
+    consent_at: Optional[datetime] = None
+    household_key: Optional[str] = None
+    screening: Optional[dict] = None
+    suggested_handling: Optional[Handling] = None
+    outcome: Optional[str] = None
+    merged_into_id: Optional[int] = None
+    claimed_by_id: Optional[int] = None
+    updated_at: Optional[datetime] = None
+    id: Optional[int] = None
+
+    @property
+    def is_open(self) -> bool:
+        return self.state in OPEN_STATES
+
+
+@dataclass
+class LeadEvent:
+    lead_id: int
+    at: datetime
+    actor: str  # "staff:<id>", or the filing channel
+    kind: str  # filed | claimed | transition | merged | referred | linked
+    from_state: Optional[LeadState] = None
+    to_state: Optional[LeadState] = None
+    note: str = ""
+    id: Optional[int] = field(default=None)
+
+
+class LeadError(Exception):
+    """Base of the errors a caller can act on; `code` for programs, `message_zh` for people."""
+
+    code = "lead_error"
+    message_zh = "线索操作失败"
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+
+
+class LeadNotFound(LeadError):
+    code = "lead_not_found"
+    message_zh = "没有找到这条线索"
+
+
+class Forbidden(LeadError):
+    code = "forbidden"
+    message_zh = "您没有权限处理这个地区的线索"
+
+
+class TransitionRefused(LeadError):
+    code = "transition_refused"
+    message_zh = "线索当前状态不允许这样操作"
+
+
+class ClaimConflict(LeadError):
+    code = "claim_conflict"
+    message_zh = "这条线索已被其他人认领或状态已变化，请刷新后再试"
+
+
+class InvalidLead(LeadError):
+    code = "invalid_lead"
+    message_zh = "线索信息填写有误"

@@ -1,0 +1,277 @@
+"""The warning queue: filing (idempotent, one chain per household), claiming (atomic), moving a lead
+through its life cycle, referring and merging — each step recorded in the append-only history."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+from functools import lru_cache
+from typing import Callable, List, Optional, Tuple
+
+import yaml
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot.db import utcnow
+from bot.leads.draft import LeadDraft
+from bot.leads.household import household_key
+from bot.leads.model import (
+    DEPARTMENTS,
+    OPEN_STATES,
+    TRANSITIONS,
+    ClaimConflict,
+    Forbidden,
+    Handling,
+    InvalidLead,
+    Lead,
+    LeadEvent,
+    LeadNotFound,
+    LeadState,
+    Severity,
+    Staff,
+    TransitionRefused,
+)
+from bot.leads.tables import lead_events, leads
+from bot.settings import PROJECT_ROOT
+
+QUEUE_RULES = PROJECT_ROOT / "knowledge" / "rules" / "queue.yaml"
+
+
+@lru_cache(maxsize=1)
+def due_hours() -> dict:
+    rules = yaml.safe_load(QUEUE_RULES.read_text(encoding="utf-8"))["due_hours"]
+    return {Severity(name): int(entry["value"]) for name, entry in rules.items()}
+
+
+@dataclass
+class Filed:
+    lead: Lead
+    created: bool  # False: this key was filed before, the same lead is returned
+    merged_into: Optional[int] = None  # the household's open lead this one was linked to
+
+
+class LeadService:
+    def __init__(self, sessions: sessionmaker, household_secret: bytes, clock: Callable = utcnow) -> None:
+        self._sessions = sessions
+        self._secret = household_secret
+        self._clock = clock
+
+    # --- filing ----------------------------------------------------------------------------------
+    def file(self, draft: LeadDraft) -> Filed:
+        """File a lead once per idempotency key. Committed before this returns."""
+        existing = self._by_key(draft.idempotency_key)
+        if existing is not None:
+            return Filed(existing, created=False, merged_into=existing.merged_into_id)
+        contact = draft.contact
+        key = None
+        if contact is not None:
+            key = household_key(
+                self._secret, id_number=contact.id_number, phone=contact.phone,
+                region=draft.region, address=contact.address,
+            )  # fmt: skip
+        now = self._clock()
+        lead = Lead(
+            idempotency_key=draft.idempotency_key,
+            source_channel=draft.source_channel,
+            conversation_id=draft.conversation_id,
+            cause=draft.cause,
+            severity=draft.severity,
+            description=draft.description,
+            region=draft.region,
+            place=draft.place,
+            contact_name=contact.name if contact and draft.consent else None,
+            contact_phone=contact.phone if contact and draft.consent else None,
+            contact_address=contact.address if contact and draft.consent else None,
+            consent_at=now if draft.consent and contact and not contact.is_empty() else None,
+            household_key=key,
+            screening=draft.screening,
+            suggested_handling=draft.suggested_handling,
+            created_at=now,
+            updated_at=now,
+            due_at=now + timedelta(hours=due_hours()[draft.severity]),
+        )
+        try:
+            with self._sessions.begin() as session:
+                household_lead = self._open_lead_of_household(session, key) if key else None
+                if household_lead is not None:
+                    lead.state = LeadState.merged
+                    lead.merged_into_id = household_lead.id
+                    self._escalate(household_lead, draft.severity, now)
+                session.add(lead)
+                session.flush()
+                actor = draft.source_channel.value
+                session.add(LeadEvent(lead.id, now, actor, "filed", None, lead.state, draft.description[:200]))
+                if household_lead is not None:
+                    session.add(
+                        LeadEvent(household_lead.id, now, actor, "linked", household_lead.state, household_lead.state,
+                                  f"同一家庭的新线索 #{lead.id} 已并入本线索")
+                    )  # fmt: skip
+            return Filed(lead, created=True, merged_into=lead.merged_into_id)
+        except IntegrityError:
+            # Another filer committed the same key between our look-up and our insert.
+            existing = self._by_key(draft.idempotency_key)
+            if existing is None:
+                raise
+            return Filed(existing, created=False, merged_into=existing.merged_into_id)
+
+    @staticmethod
+    def _escalate(lead: Lead, severity: Severity, now) -> None:
+        """A more severe report on the household's open lead raises its severity and its due time."""
+        order = [Severity.normal, Severity.urgent, Severity.life_threatening]
+        if order.index(severity) > order.index(lead.severity):
+            lead.severity = severity
+            lead.due_at = min(lead.due_at, now + timedelta(hours=due_hours()[severity]))
+            lead.updated_at = now
+
+    def _by_key(self, key: str) -> Optional[Lead]:
+        with self._sessions() as session:
+            return session.scalars(select(Lead).where(leads.c.idempotency_key == key)).first()
+
+    @staticmethod
+    def _open_lead_of_household(session: Session, key: str) -> Optional[Lead]:
+        query = (
+            select(Lead)
+            .where(leads.c.household_key == key, leads.c.state.in_([s.value for s in OPEN_STATES]))
+            .order_by(leads.c.id)
+        )
+        return session.scalars(query).first()
+
+    # --- reading ---------------------------------------------------------------------------------
+    def get(self, lead_id: int, staff: Staff) -> Tuple[Lead, List[LeadEvent]]:
+        with self._sessions() as session:
+            lead = self._visible(session, lead_id, staff)
+            events = list(
+                session.scalars(select(LeadEvent).where(lead_events.c.lead_id == lead_id).order_by(lead_events.c.id))
+            )
+            return lead, events
+
+    def list(
+        self,
+        staff: Staff,
+        *,
+        states: Optional[List[LeadState]] = None,
+        cause=None,
+        severity: Optional[Severity] = None,
+        region: Optional[str] = None,
+        overdue: Optional[bool] = None,
+        limit: int = 200,
+    ) -> List[Lead]:
+        query = select(Lead)
+        if staff.role.value != "admin":
+            query = query.where(leads.c.region.startswith(staff.region, autoescape=True))
+        if states:
+            query = query.where(leads.c.state.in_([s.value for s in states]))
+        if cause is not None:
+            query = query.where(leads.c.cause == cause)
+        if severity is not None:
+            query = query.where(leads.c.severity == severity)
+        if region:
+            query = query.where(leads.c.region.startswith(region, autoescape=True))
+        if overdue is not None:
+            now = self._clock()
+            open_values = [s.value for s in OPEN_STATES]
+            query = query.where(
+                (leads.c.due_at < now) & leads.c.state.in_(open_values)
+                if overdue
+                else ~((leads.c.due_at < now) & leads.c.state.in_(open_values))
+            )
+        with self._sessions() as session:
+            found = list(session.scalars(query.order_by(leads.c.id).limit(limit)))
+        rank = {Severity.life_threatening: 0, Severity.urgent: 1, Severity.normal: 2}
+        return sorted(found, key=lambda lead: (rank[lead.severity], lead.due_at))
+
+    # --- working a lead --------------------------------------------------------------------------
+    def claim(self, lead_id: int, staff: Staff) -> Lead:
+        """Atomic: of two staff claiming at once, exactly one wins (a conditional update)."""
+        now = self._clock()
+        with self._sessions.begin() as session:
+            self._visible(session, lead_id, staff)
+            result = session.execute(
+                update(leads)
+                .where(leads.c.id == lead_id, leads.c.state == LeadState.new.value)
+                .values(state=LeadState.claimed.value, claimed_by_id=staff.id, updated_at=now)
+                .execution_options(synchronize_session=False)
+            )
+            if result.rowcount != 1:
+                raise ClaimConflict(f"lead {lead_id} is no longer new")
+            session.add(LeadEvent(lead_id, now, f"staff:{staff.id}", "claimed", LeadState.new, LeadState.claimed, ""))
+        return self._load(lead_id)
+
+    def transition(
+        self, lead_id: int, staff: Staff, to_state: LeadState, note: str = "", outcome: Optional[str] = None
+    ) -> Lead:
+        if to_state in (LeadState.merged,):
+            raise TransitionRefused("use merge() to merge leads")
+        if to_state is LeadState.resolved and not (outcome or "").strip():
+            raise InvalidLead("resolving a lead needs its outcome")
+        now = self._clock()
+        with self._sessions.begin() as session:
+            lead = self._visible(session, lead_id, staff)
+            from_state = lead.state
+            if to_state not in TRANSITIONS[from_state]:
+                raise TransitionRefused(f"lead {lead_id}: {from_state.value} → {to_state.value} is not allowed")
+            values = {"state": to_state.value, "updated_at": now}
+            if to_state is LeadState.resolved:
+                values["outcome"] = outcome.strip()
+            if to_state is LeadState.new:
+                values["claimed_by_id"] = None
+            # Conditional on the state we read: a concurrent change makes this one fail, not overwrite.
+            result = session.execute(
+                update(leads)
+                .where(leads.c.id == lead_id, leads.c.state == from_state.value)
+                .values(**values)
+                .execution_options(synchronize_session=False)
+            )
+            if result.rowcount != 1:
+                raise ClaimConflict(f"lead {lead_id} changed while you were working on it")
+            session.add(LeadEvent(lead_id, now, f"staff:{staff.id}", "transition", from_state, to_state, note))
+        return self._load(lead_id)
+
+    def refer(self, lead_id: int, staff: Staff, department: str, note: str = "") -> Lead:
+        if department not in DEPARTMENTS:
+            raise InvalidLead(f"unknown department {department!r}; one of {', '.join(DEPARTMENTS)}")
+        now = self._clock()
+        with self._sessions.begin() as session:
+            lead = self._visible(session, lead_id, staff)
+            if not lead.is_open:
+                raise TransitionRefused(f"lead {lead_id} is {lead.state.value}; only open leads are referred")
+            lead.suggested_handling = Handling.refer
+            lead.updated_at = now
+            session.add(
+                LeadEvent(lead_id, now, f"staff:{staff.id}", "referred", lead.state, lead.state, f"推送{department}部门：{note}".rstrip("：")),
+            )
+        return self._load(lead_id)
+
+    def merge(self, lead_id: int, into_id: int, staff: Staff, note: str = "") -> Lead:
+        if lead_id == into_id:
+            raise TransitionRefused("a lead cannot be merged into itself")
+        now = self._clock()
+        with self._sessions.begin() as session:
+            lead = self._visible(session, lead_id, staff)
+            target = self._visible(session, into_id, staff)
+            if LeadState.merged not in TRANSITIONS[lead.state]:
+                raise TransitionRefused(f"lead {lead_id} is {lead.state.value} and cannot be merged")
+            if not target.is_open:
+                raise TransitionRefused(f"lead {into_id} is {target.state.value}; merge into an open lead")
+            from_state = lead.state
+            lead.state = LeadState.merged
+            lead.merged_into_id = into_id
+            lead.updated_at = now
+            actor = f"staff:{staff.id}"
+            session.add(LeadEvent(lead_id, now, actor, "merged", from_state, LeadState.merged, f"并入 #{into_id}：{note}".rstrip("：")))
+            session.add(LeadEvent(into_id, now, actor, "linked", target.state, target.state, f"线索 #{lead_id} 已并入"))
+        return self._load(lead_id)
+
+    # --- helpers ---------------------------------------------------------------------------------
+    @staticmethod
+    def _visible(session: Session, lead_id: int, staff: Staff) -> Lead:
+        lead = session.get(Lead, lead_id)
+        if lead is None:
+            raise LeadNotFound(f"no lead {lead_id}")
+        if not staff.can_see(lead.region):
+            raise Forbidden(f"staff {staff.id} ({staff.region}) may not see lead {lead_id} ({lead.region})")
+        return lead
+
+    def _load(self, lead_id: int) -> Lead:
+        with self._sessions() as session:
+            return session.get(Lead, lead_id)
