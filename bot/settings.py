@@ -34,6 +34,11 @@ class Settings(BaseSettings):
     rasa_auth_token: Optional[SecretStr] = Field(
         default=None, description="Token Rasa's HTTP API demands (?token=…); unset means no token."
     )
+    household_key_secret: Optional[SecretStr] = Field(
+        default=None,
+        description="secret for the keyed hash that matches a lead to its household; "
+        "unset: one is generated once into var/household_key.secret",
+    )
     log_level: str = "INFO"
     handoff_transcript_messages: int = Field(
         default=10, ge=1, le=100, description="How many recent messages a handoff request keeps."

@@ -10,36 +10,17 @@ from typing import Optional
 from aiohttp import web
 from pydantic import ValidationError
 
+from bot.api.errors import bad_request, dumps, error_response, errors_middleware
+from bot import runtime
+from bot.api.leads import LEADS_KEY, STAFF_KEY
+from bot.api.leads import add_routes as add_lead_routes
 from bot.api.openapi import openapi_document
+from bot.leads import LeadService, StaffService
 from bot.eligibility import Household, RegionBook, ScreeningError, default_book, screen
 from bot.input_errors import describe
 
 logger = logging.getLogger(__name__)
 BOOK_KEY = web.AppKey("book", RegionBook)
-
-
-def error_response(status: int, code: str, message: str, message_zh: str, fields=None) -> web.Response:
-    body = {"error": {"code": code, "message": message, "message_zh": message_zh}}
-    if fields:
-        body["error"]["fields"] = fields
-    return web.json_response(body, status=status, dumps=_dumps)
-
-
-def _dumps(value) -> str:
-    return json.dumps(value, ensure_ascii=False)
-
-
-@web.middleware
-async def errors_middleware(request: web.Request, handler):
-    try:
-        return await handler(request)
-    except web.HTTPException as http_error:
-        if http_error.status >= 400 and http_error.content_type != "application/json":
-            return error_response(http_error.status, "http_error", http_error.reason, "请求无法处理")
-        raise
-    except Exception:  # noqa: BLE001 - the last line of defence: log it, never leak a trace
-        logger.exception("unhandled error on %s %s", request.method, request.path)
-        return error_response(500, "internal_error", "internal error", "服务内部错误，请稍后再试")
 
 
 def _date_param(request: web.Request) -> dt.date:
@@ -49,14 +30,7 @@ def _date_param(request: web.Request) -> dt.date:
     try:
         return dt.date.fromisoformat(raw)
     except ValueError:
-        raise _bad_request("invalid_date", f"date must be YYYY-MM-DD, got {raw!r}", "日期格式应为 YYYY-MM-DD")
-
-
-def _bad_request(code: str, message: str, message_zh: str, fields=None) -> web.HTTPBadRequest:
-    body = {"error": {"code": code, "message": message, "message_zh": message_zh}}
-    if fields:
-        body["error"]["fields"] = fields
-    return web.HTTPBadRequest(text=_dumps(body), content_type="application/json")
+        raise bad_request("invalid_date", f"date must be YYYY-MM-DD, got {raw!r}", "日期格式应为 YYYY-MM-DD")
 
 
 async def health(_request: web.Request) -> web.Response:
@@ -68,26 +42,26 @@ async def create_screening(request: web.Request) -> web.Response:
     try:
         raw = await request.json(loads=json.loads)
     except (ValueError, UnicodeDecodeError) as error:
-        raise _bad_request("invalid_json", f"body is not JSON: {error}", "请求内容不是有效的 JSON")
+        raise bad_request("invalid_json", f"body is not JSON: {error}", "请求内容不是有效的 JSON")
     if not isinstance(raw, dict):
-        raise _bad_request("invalid_body", "body must be a JSON object", "请求内容应为 JSON 对象")
+        raise bad_request("invalid_body", "body must be a JSON object", "请求内容应为 JSON 对象")
     try:
         household = Household(**raw)
     except ValidationError as error:
-        raise _bad_request("invalid_household", "household is invalid", "家庭信息填写有误", describe(error))
+        raise bad_request("invalid_household", "household is invalid", "家庭信息填写有误", describe(error))
     except TypeError as error:  # e.g. a non-string key
-        raise _bad_request("invalid_household", str(error), "家庭信息填写有误")
+        raise bad_request("invalid_household", str(error), "家庭信息填写有误")
     try:
         result = screen(household, on, request.app[BOOK_KEY])
     except ScreeningError as error:
-        raise _bad_request("cannot_screen", str(error), "所选地区或日期没有可用的政策参数")
-    return web.json_response(result.to_dict(), dumps=_dumps)
+        raise bad_request("cannot_screen", str(error), "所选地区或日期没有可用的政策参数")
+    return web.json_response(result.to_dict(), dumps=dumps)
 
 
 async def list_regions(request: web.Request) -> web.Response:
     book = request.app[BOOK_KEY]
     return web.json_response(
-        [{"code": r.code, "name": r.name, "parent": r.parent} for r in book.regions()], dumps=_dumps
+        [{"code": r.code, "name": r.name, "parent": r.parent} for r in book.regions()], dumps=dumps
     )
 
 
@@ -107,17 +81,25 @@ async def region_parameters(request: web.Request) -> web.Response:
             "date": on.isoformat(),
             "parameters": {name: value.to_dict() for name, value in sorted(values.items())},
         },
-        dumps=_dumps,
+        dumps=dumps,
     )
 
 
 async def openapi(_request: web.Request) -> web.Response:
-    return web.json_response(openapi_document(), dumps=_dumps)
+    return web.json_response(openapi_document(), dumps=dumps)
 
 
-def create_app(book: Optional[RegionBook] = None) -> web.Application:
+def create_app(
+    book: Optional[RegionBook] = None,
+    leads: Optional[LeadService] = None,
+    staff: Optional[StaffService] = None,
+) -> web.Application:
+    """The whole API. Services default to the ones the settings describe (built here, not at import)."""
     app = web.Application(middlewares=[errors_middleware], client_max_size=256 * 1024)
     app[BOOK_KEY] = book or default_book()
+    app[LEADS_KEY] = leads or runtime.lead_service()
+    app[STAFF_KEY] = staff or runtime.staff_service()
+    add_lead_routes(app)
     app.router.add_get("/api/v1/health", health)
     app.router.add_post("/api/v1/screenings", create_screening)
     app.router.add_get("/api/v1/regions", list_regions)

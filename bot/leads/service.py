@@ -56,6 +56,9 @@ class LeadService:
         self._secret = household_secret
         self._clock = clock
 
+    def now(self):
+        return self._clock()
+
     # --- filing ----------------------------------------------------------------------------------
     def file(self, draft: LeadDraft) -> Filed:
         """File a lead once per idempotency key. Committed before this returns."""

@@ -1,0 +1,245 @@
+"""Staff API for the warning queue: file, list, read with history, claim, move, refer, merge, export.
+
+Every call needs a staff token (`Authorization: Bearer …`, or the console's cookie). A township
+account sees only leads of its own region (403 otherwise); county supervisors see their county.
+"""
+from __future__ import annotations
+
+import asyncio
+import csv
+import io
+from datetime import datetime
+from typing import Optional
+
+from aiohttp import web
+from pydantic import ValidationError
+
+from bot.api.errors import bad_request, dumps, error_response
+from bot.input_errors import describe
+from bot.leads import (
+    Cause, Lead, LeadDraft, LeadEvent, LeadService, LeadState, Severity, Staff, StaffService,
+)  # fmt: skip
+from bot.leads.model import STATE_NAMES
+
+LEADS_KEY = web.AppKey("leads", LeadService)
+STAFF_KEY = web.AppKey("staff", StaffService)
+TOKEN_COOKIE = "jiuzhu_token"
+
+
+async def current_staff(request: web.Request) -> Staff:
+    header = request.headers.get("Authorization", "")
+    token = header[7:].strip() if header.lower().startswith("bearer ") else request.cookies.get(TOKEN_COOKIE, "")
+    member = await asyncio.to_thread(request.app[STAFF_KEY].authenticate, token) if token else None
+    if member is None:
+        raise web.HTTPUnauthorized(
+            text=dumps({"error": {"code": "unauthorized", "message": "a valid staff token is required",
+                                  "message_zh": "请先登录（需要有效的工作人员令牌）"}}),
+            content_type="application/json",
+            headers={"WWW-Authenticate": "Bearer"},
+        )  # fmt: skip
+    return member
+
+
+def _iso(value: Optional[datetime]) -> Optional[str]:
+    return value.isoformat() if value else None
+
+
+def lead_to_dict(lead: Lead, now: Optional[datetime] = None) -> dict:
+    return {
+        "id": lead.id,
+        "idempotency_key": lead.idempotency_key,
+        "state": lead.state.value,
+        "state_name": STATE_NAMES[lead.state],
+        "severity": lead.severity.value,
+        "cause": lead.cause.value,
+        "source_channel": lead.source_channel.value,
+        "conversation_id": lead.conversation_id,
+        "description": lead.description,
+        "region": lead.region,
+        "place": lead.place,
+        "contact": {"name": lead.contact_name, "phone": lead.contact_phone, "address": lead.contact_address},
+        "consent_at": _iso(lead.consent_at),
+        "screening": lead.screening,
+        "suggested_handling": lead.suggested_handling.value if lead.suggested_handling else None,
+        "outcome": lead.outcome,
+        "merged_into": lead.merged_into_id,
+        "claimed_by": lead.claimed_by_id,
+        "created_at": _iso(lead.created_at),
+        "updated_at": _iso(lead.updated_at),
+        "due_at": _iso(lead.due_at),
+        "overdue": bool(now and lead.is_open and lead.due_at < now),
+    }
+
+
+def event_to_dict(event: LeadEvent) -> dict:
+    return {
+        "at": _iso(event.at),
+        "actor": event.actor,
+        "kind": event.kind,
+        "from_state": event.from_state.value if event.from_state else None,
+        "to_state": event.to_state.value if event.to_state else None,
+        "note": event.note,
+    }
+
+
+async def _json_object(request: web.Request) -> dict:
+    try:
+        body = await request.json()
+    except (ValueError, UnicodeDecodeError) as error:
+        raise bad_request("invalid_json", f"body is not JSON: {error}", "请求内容不是有效的 JSON")
+    if not isinstance(body, dict):
+        raise bad_request("invalid_body", "body must be a JSON object", "请求内容应为 JSON 对象")
+    return body
+
+
+def _enum_query(request: web.Request, name: str, enum_cls):
+    raw = request.query.get(name)
+    if raw in (None, ""):
+        return None
+    try:
+        return enum_cls(raw)
+    except ValueError:
+        allowed = ", ".join(e.value for e in enum_cls)
+        raise bad_request(f"invalid_{name}", f"{name} must be one of {allowed}", f"筛选条件 {name} 不正确")
+
+
+def list_filters(request: web.Request) -> dict:
+    state = _enum_query(request, "state", LeadState)
+    overdue_raw = request.query.get("overdue")
+    if overdue_raw not in (None, "", "true", "false"):
+        raise bad_request("invalid_overdue", "overdue must be true or false", "筛选条件 overdue 应为 true 或 false")
+    region = request.query.get("region") or None
+    if region is not None and not region.isdigit():
+        raise bad_request("invalid_region", "region must be digits", "地区代码应为数字")
+    return {
+        "states": [state] if state else None,
+        "cause": _enum_query(request, "cause", Cause),
+        "severity": _enum_query(request, "severity", Severity),
+        "region": region,
+        "overdue": None if overdue_raw in (None, "") else overdue_raw == "true",
+    }
+
+
+def _lead_id(request: web.Request) -> int:
+    return int(request.match_info["id"])
+
+
+async def file_lead(request: web.Request) -> web.Response:
+    await current_staff(request)
+    body = await _json_object(request)
+    try:
+        draft = LeadDraft(**body)
+    except ValidationError as error:
+        raise bad_request("invalid_lead", "lead is invalid", "线索信息填写有误", describe(error))
+    except TypeError as error:
+        raise bad_request("invalid_lead", str(error), "线索信息填写有误")
+    filed = await asyncio.to_thread(request.app[LEADS_KEY].file, draft)
+    body = {"lead": lead_to_dict(filed.lead), "created": filed.created, "merged_into": filed.merged_into}
+    return web.json_response(
+        body, status=201 if filed.created else 200, dumps=dumps,
+        headers={"Location": f"/api/v1/leads/{filed.lead.id}"},
+    )  # fmt: skip
+
+
+async def list_leads(request: web.Request) -> web.Response:
+    staff = await current_staff(request)
+    service = request.app[LEADS_KEY]
+    found = await asyncio.to_thread(service.list, staff, **list_filters(request))
+    now = service.now()
+    return web.json_response({"leads": [lead_to_dict(lead, now) for lead in found]}, dumps=dumps)
+
+
+async def get_lead(request: web.Request) -> web.Response:
+    staff = await current_staff(request)
+    service = request.app[LEADS_KEY]
+    lead, events = await asyncio.to_thread(service.get, _lead_id(request), staff)
+    return web.json_response(
+        {"lead": lead_to_dict(lead, service.now()), "history": [event_to_dict(e) for e in events]}, dumps=dumps
+    )
+
+
+async def claim_lead(request: web.Request) -> web.Response:
+    staff = await current_staff(request)
+    lead = await asyncio.to_thread(request.app[LEADS_KEY].claim, _lead_id(request), staff)
+    return web.json_response({"lead": lead_to_dict(lead)}, dumps=dumps)
+
+
+async def transition_lead(request: web.Request) -> web.Response:
+    staff = await current_staff(request)
+    body = await _json_object(request)
+    try:
+        to_state = LeadState(body.get("to_state"))
+    except ValueError:
+        allowed = ", ".join(s.value for s in LeadState)
+        raise bad_request("invalid_state", f"to_state must be one of {allowed}", "目标状态不正确")
+    note, outcome = str(body.get("note") or ""), body.get("outcome")
+    lead = await asyncio.to_thread(
+        request.app[LEADS_KEY].transition, _lead_id(request), staff, to_state, note,
+        str(outcome) if outcome is not None else None,
+    )  # fmt: skip
+    return web.json_response({"lead": lead_to_dict(lead)}, dumps=dumps)
+
+
+async def refer_lead(request: web.Request) -> web.Response:
+    staff = await current_staff(request)
+    body = await _json_object(request)
+    lead = await asyncio.to_thread(
+        request.app[LEADS_KEY].refer, _lead_id(request), staff, str(body.get("department") or ""), str(body.get("note") or "")
+    )
+    return web.json_response({"lead": lead_to_dict(lead)}, dumps=dumps)
+
+
+async def merge_lead(request: web.Request) -> web.Response:
+    staff = await current_staff(request)
+    body = await _json_object(request)
+    into = body.get("into")
+    if not isinstance(into, int) or isinstance(into, bool):
+        raise bad_request("invalid_into", "into must be a lead id (integer)", "请填写要并入的线索编号")
+    lead = await asyncio.to_thread(request.app[LEADS_KEY].merge, _lead_id(request), into, staff, str(body.get("note") or ""))
+    return web.json_response({"lead": lead_to_dict(lead)}, dumps=dumps)
+
+
+CSV_COLUMNS = [
+    "id", "state", "severity", "cause", "region", "place", "description", "contact_name", "contact_phone",
+    "contact_address", "source_channel", "created_at", "due_at", "overdue", "outcome", "merged_into",
+]  # fmt: skip
+
+
+def _cell(value) -> str:
+    text = "" if value is None else str(value)
+    # Spreadsheets run cells starting with these as formulas (CSV injection).
+    return "'" + text if text[:1] in ("=", "+", "-", "@") else text
+
+
+async def export_leads(request: web.Request) -> web.Response:
+    staff = await current_staff(request)
+    service = request.app[LEADS_KEY]
+    found = await asyncio.to_thread(service.list, staff, limit=10_000, **list_filters(request))
+    now = service.now()
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(CSV_COLUMNS)
+    for lead in found:
+        row = lead_to_dict(lead, now)
+        flat = {**row, "contact_name": row["contact"]["name"], "contact_phone": row["contact"]["phone"],
+                "contact_address": row["contact"]["address"]}  # fmt: skip
+        writer.writerow([_cell(flat[c]) for c in CSV_COLUMNS])
+    return web.Response(
+        body=("\ufeff" + out.getvalue()).encode("utf-8"),  # BOM: Excel opens UTF-8 Chinese correctly
+        content_type="text/csv", charset="utf-8",
+        headers={"Content-Disposition": 'attachment; filename="leads.csv"'},
+    )  # fmt: skip
+
+
+def add_routes(app: web.Application) -> None:
+    app.router.add_post("/api/v1/leads", file_lead)
+    app.router.add_get("/api/v1/leads", list_leads)
+    app.router.add_get("/api/v1/leads/export.csv", export_leads)
+    app.router.add_get(r"/api/v1/leads/{id:\d+}", get_lead)
+    app.router.add_post(r"/api/v1/leads/{id:\d+}/claim", claim_lead)
+    app.router.add_post(r"/api/v1/leads/{id:\d+}/transitions", transition_lead)
+    app.router.add_post(r"/api/v1/leads/{id:\d+}/referrals", refer_lead)
+    app.router.add_post(r"/api/v1/leads/{id:\d+}/merge", merge_lead)
+
+
+__all__ = ["LEADS_KEY", "STAFF_KEY", "TOKEN_COOKIE", "add_routes", "current_staff", "error_response", "lead_to_dict"]
