@@ -13,7 +13,7 @@ export PYTHONHASHSEED := 0
 TRAINING_INPUTS := config.yml domain.yml $(shell find data knowledge/lexicon nlu_components -type f \( -name '*.yml' -o -name '*.txt' -o -name '*.py' \) 2>/dev/null)
 MODEL_STAMP := models/.trained
 
-.PHONY: help run test install train validate unit-test story-test nlu-test e2e-test bench lock clean
+.PHONY: help run test install train validate unit-test browser-test story-test nlu-test e2e-test bench lock clean
 
 help:
 	@echo "make run    start the assistant on http://127.0.0.1:5005 and its API on http://127.0.0.1:8080"
@@ -54,7 +54,11 @@ validate: install
 	$(RASA) data validate --fail-on-warnings
 
 unit-test: install
-	$(PY) -m pytest -m "not e2e" -q
+	$(PY) -m pytest -m "not e2e and not browser" -q
+
+browser-test: install
+	scripts/ensure-browser.sh
+	$(PY) -m pytest -m browser -q
 
 story-test: $(MODEL_STAMP)
 	$(RASA) test core --stories tests/stories --fail-on-prediction-errors --out results/core
@@ -66,7 +70,7 @@ nlu-test: $(MODEL_STAMP)
 e2e-test: $(MODEL_STAMP)
 	$(PY) -m pytest -m e2e -q
 
-test: validate unit-test train story-test nlu-test e2e-test
+test: validate unit-test browser-test train story-test nlu-test e2e-test
 	@echo "all test steps passed"
 
 bench: $(MODEL_STAMP)

@@ -6,6 +6,8 @@
   migrate                   bring the database schema up to date
   rasa ARGS…                run Rasa with the environment endpoints.yml expects
   screen FILE [--region R] [--date D] [--json]   pre-screen a household described in a JSON file
+  staff add NAME --office O --region R --role ROLE   create a staff account and print its token once
+  staff list                staff accounts
   handoffs list             open handoff requests (转人工) waiting for staff
   handoffs resume ID --by NAME   hand conversation ID back to the bot
 """
@@ -156,6 +158,33 @@ def cmd_screen(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_staff_add(args: argparse.Namespace) -> int:
+    from bot import runtime
+    from bot.leads import StaffRole
+
+    try:
+        member, token = runtime.staff_service().create(args.name, args.office, args.region, StaffRole(args.role))
+    except ValueError as error:
+        print(f"无法创建账号：{error}", file=sys.stderr)
+        return 2
+    print(f"已创建账号 #{member.id}：{member.name}（{member.office}，地区 {member.region}，{member.role.value}）")
+    print(f"令牌（只显示这一次，请妥善保存）：{token}")
+    return 0
+
+
+def cmd_staff_list(_args: argparse.Namespace) -> int:
+    from sqlalchemy import select
+
+    from bot import runtime
+    from bot.leads import Staff
+
+    with runtime.sessions()() as session:
+        for member in session.scalars(select(Staff).order_by(Staff.id)):
+            state = "" if member.active else "（已停用）"
+            print(f"#{member.id}  {member.name}  {member.office}  地区 {member.region}  {member.role.value}{state}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m bot", description="jiuzhu 救助助手")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -175,6 +204,16 @@ def build_parser() -> argparse.ArgumentParser:
     screen.add_argument("--json", action="store_true", help="print the result as JSON")
     screen.set_defaults(func=cmd_screen)
 
+    staff = sub.add_parser("staff", help="staff accounts of the warning queue")
+    ssub = staff.add_subparsers(dest="staff_command", required=True)
+    add = ssub.add_parser("add", help="create an account and print its token")
+    add.add_argument("name")
+    add.add_argument("--office", required=True, help="e.g. 朝阳区前进街道")
+    add.add_argument("--region", required=True, help="administrative code the account covers, e.g. 220104001")
+    add.add_argument("--role", required=True, choices=["township_staff", "county_supervisor", "admin"])
+    add.set_defaults(func=cmd_staff_add)
+    ssub.add_parser("list", help="all accounts").set_defaults(func=cmd_staff_list)
+
     handoffs = sub.add_parser("handoffs", help="handoff requests (转人工)")
     hsub = handoffs.add_subparsers(dest="handoff_command", required=True)
     hsub.add_parser("list", help="open requests").set_defaults(func=cmd_handoffs_list)
@@ -189,7 +228,10 @@ def main(argv: Optional[List[str]] = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     if argv[:1] == ["rasa"]:
         return cmd_rasa(argv[1:])  # everything after `rasa` belongs to Rasa
-    logging.basicConfig(level=get_settings().log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    level = get_settings().log_level
+    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    if level != "DEBUG":
+        logging.getLogger("alembic").setLevel(logging.WARNING)  # a line per plugin and migration on every start
     args = build_parser().parse_args(argv)
     return args.func(args)
 

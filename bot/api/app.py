@@ -12,6 +12,7 @@ from pydantic import ValidationError
 
 from bot.api.errors import bad_request, dumps, error_response, errors_middleware
 from bot import runtime
+from bot.api import console
 from bot.api.leads import LEADS_KEY, STAFF_KEY
 from bot.api.leads import add_routes as add_lead_routes
 from bot.api.openapi import openapi_document
@@ -100,6 +101,7 @@ def create_app(
     app[LEADS_KEY] = leads or runtime.lead_service()
     app[STAFF_KEY] = staff or runtime.staff_service()
     add_lead_routes(app)
+    console.setup(app)
     app.router.add_get("/api/v1/health", health)
     app.router.add_post("/api/v1/screenings", create_screening)
     app.router.add_get("/api/v1/regions", list_regions)

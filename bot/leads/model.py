@@ -87,6 +87,15 @@ class StaffRole(str, enum.Enum):
 
 DEPARTMENTS = ("教育", "医保", "住建", "人社", "应急", "残联")
 
+SEVERITY_NAMES = {Severity.life_threatening: "危及生命", Severity.urgent: "紧急", Severity.normal: "一般"}
+CAUSE_NAMES = {
+    Cause.illness: "因病", Cause.schooling: "因学", Cause.disability: "因残", Cause.disaster: "因灾",
+    Cause.unemployment: "因失业", Cause.expense_spike: "支出骤增", Cause.income_drop: "收入骤减",
+    Cause.household_change: "人口变化", Cause.other: "其他",
+}  # fmt: skip
+CHANNEL_NAMES = {SourceChannel.wechat: "微信公众号", SourceChannel.hotline: "12345热线", SourceChannel.web: "网页", SourceChannel.staff: "工作人员"}
+HANDLING_NAMES = {Handling.deliver: "落实", Handling.refer: "推送部门", Handling.case_conference: "一事一议", Handling.terminate: "核查终止"}
+
 
 @dataclass
 class Staff:
@@ -151,8 +160,10 @@ class LeadError(Exception):
     code = "lead_error"
     message_zh = "线索操作失败"
 
-    def __init__(self, message: str) -> None:
+    def __init__(self, message: str, message_zh: Optional[str] = None) -> None:
         super().__init__(message)
+        if message_zh:
+            self.message_zh = message_zh
 
 
 class LeadNotFound(LeadError):

@@ -206,7 +206,7 @@ class LeadService:
         if to_state in (LeadState.merged,):
             raise TransitionRefused("use merge() to merge leads")
         if to_state is LeadState.resolved and not (outcome or "").strip():
-            raise InvalidLead("resolving a lead needs its outcome")
+            raise InvalidLead("resolving a lead needs its outcome", "办结时请填写办理结果")
         now = self._clock()
         with self._sessions.begin() as session:
             lead = self._visible(session, lead_id, staff)
@@ -232,7 +232,7 @@ class LeadService:
 
     def refer(self, lead_id: int, staff: Staff, department: str, note: str = "") -> Lead:
         if department not in DEPARTMENTS:
-            raise InvalidLead(f"unknown department {department!r}; one of {', '.join(DEPARTMENTS)}")
+            raise InvalidLead(f"unknown department {department!r}; one of {', '.join(DEPARTMENTS)}", "请选择要推送的部门")
         now = self._clock()
         with self._sessions.begin() as session:
             lead = self._visible(session, lead_id, staff)

@@ -1,0 +1,180 @@
+"""Staff console: server-rendered pages in Chinese over the same service as the staff API."""
+from __future__ import annotations
+
+import asyncio
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from typing import Optional
+from urllib.parse import urlencode
+
+import aiohttp_jinja2
+import jinja2
+from aiohttp import web
+
+from bot.api.leads import LEADS_KEY, STAFF_KEY, TOKEN_COOKIE, lead_to_dict, list_filters
+from bot.leads import InvalidLead, LeadError, LeadState, SourceChannel, Staff
+from bot.leads.model import (
+    CAUSE_NAMES, CHANNEL_NAMES, DEPARTMENTS, SEVERITY_NAMES, STATE_NAMES, TRANSITIONS, Cause, Severity,
+)  # fmt: skip
+
+CHINA = timezone(timedelta(hours=8))
+EVENT_NAMES = {"filed": "登记", "claimed": "认领", "transition": "办理", "referred": "推送部门", "merged": "合并", "linked": "关联"}
+
+
+def setup(app: web.Application) -> None:
+    aiohttp_jinja2.setup(
+        app,
+        loader=jinja2.FileSystemLoader(str(Path(__file__).parent / "templates")),
+        autoescape=jinja2.select_autoescape(["html"]),
+    )
+    app.router.add_get("/console", lambda _r: _redirect("/console/"))
+    app.router.add_get("/console/", queue_page)
+    app.router.add_get("/console/login", login_page)
+    app.router.add_post("/console/login", login)
+    app.router.add_post("/console/logout", logout)
+    app.router.add_get(r"/console/leads/{id:\d+}", lead_page)
+    app.router.add_post(r"/console/leads/{id:\d+}/claim", claim)
+    app.router.add_post(r"/console/leads/{id:\d+}/transition", move)
+    app.router.add_post(r"/console/leads/{id:\d+}/refer", refer)
+
+
+def _redirect(location: str) -> web.HTTPSeeOther:
+    return web.HTTPSeeOther(location)
+
+
+async def _staff(request: web.Request) -> Staff:
+    token = request.cookies.get(TOKEN_COOKIE, "")
+    member = await asyncio.to_thread(request.app[STAFF_KEY].authenticate, token) if token else None
+    if member is None:
+        raise _redirect("/console/login")
+    return member
+
+
+def _actor(actor: str) -> str:
+    if actor.startswith("staff:"):
+        return f"工作人员 #{actor.split(':', 1)[1]}"
+    try:
+        return CHANNEL_NAMES[SourceChannel(actor)]
+    except ValueError:
+        return actor
+
+
+def _local(value: datetime) -> str:
+    return value.astimezone(CHINA).strftime("%Y-%m-%d %H:%M")
+
+
+def _countdown(lead, now: datetime) -> tuple:
+    if not lead.is_open:
+        return f"截止 {_local(lead.due_at)}", False
+    seconds = int((lead.due_at - now).total_seconds())
+    hours, minutes = divmod(abs(seconds) // 60, 60)
+    span = f"{hours}小时{minutes}分"
+    return (f"剩余 {span}", False) if seconds >= 0 else (f"已超时 {span}", True)
+
+
+def _page(request: web.Request, template: str, context: dict, status: int = 200) -> web.Response:
+    context.setdefault("message", request.query.get("msg"))
+    context.setdefault("error", request.query.get("error"))
+    return aiohttp_jinja2.render_template(template, request, context, status=status)
+
+
+async def login_page(request: web.Request) -> web.Response:
+    return _page(request, "login.html", {"staff": None})
+
+
+async def login(request: web.Request) -> web.Response:
+    form = await request.post()
+    token = str(form.get("token", "")).strip()
+    member = await asyncio.to_thread(request.app[STAFF_KEY].authenticate, token) if token else None
+    if member is None:
+        return _page(request, "login.html", {"staff": None, "error": "令牌无效或账号已停用。"}, status=401)
+    response = _redirect("/console/")
+    response.set_cookie(TOKEN_COOKIE, token, httponly=True, samesite="Strict", secure=request.secure, path="/")
+    raise response
+
+
+async def logout(_request: web.Request) -> web.Response:
+    response = _redirect("/console/login")
+    response.del_cookie(TOKEN_COOKIE, path="/")
+    raise response
+
+
+async def queue_page(request: web.Request) -> web.Response:
+    staff = await _staff(request)
+    service = request.app[LEADS_KEY]
+    found = await asyncio.to_thread(service.list, staff, **list_filters(request))
+    now = service.now()
+    rows = []
+    for lead in found:
+        countdown, overdue = _countdown(lead, now)
+        rows.append({
+            **lead_to_dict(lead, now), "severity_name": SEVERITY_NAMES[lead.severity],
+            "cause_name": CAUSE_NAMES[lead.cause], "countdown": countdown, "overdue": overdue,
+        })  # fmt: skip
+    filters = {k: request.query.get(k, "") for k in ("state", "cause", "severity", "overdue")}
+    return _page(request, "queue.html", {
+        "staff": staff, "leads": rows, "filters": filters,
+        "query": urlencode({k: v for k, v in filters.items() if v}),
+        "states": [(s.value, STATE_NAMES[s]) for s in LeadState],
+        "causes": [(c.value, CAUSE_NAMES[c]) for c in Cause],
+        "severities": [(s.value, SEVERITY_NAMES[s]) for s in Severity],
+    })  # fmt: skip
+
+
+async def lead_page(request: web.Request) -> web.Response:
+    staff = await _staff(request)
+    service = request.app[LEADS_KEY]
+    lead, events = await asyncio.to_thread(service.get, int(request.match_info["id"]), staff)
+    now = service.now()
+    countdown, overdue = _countdown(lead, now)
+    moves = [(s.value, STATE_NAMES[s]) for s in LeadState if s in TRANSITIONS[lead.state] and s not in (LeadState.claimed, LeadState.merged)]
+    history = [
+        {
+            "at": _local(e.at),
+            "actor": _actor(e.actor),
+            "kind_name": EVENT_NAMES.get(e.kind, e.kind),
+            "states": f"{STATE_NAMES[e.from_state]} → {STATE_NAMES[e.to_state]}" if e.from_state and e.to_state and e.from_state != e.to_state
+            else (STATE_NAMES[e.to_state] if e.to_state else ""),
+            "note": e.note,
+        }
+        for e in events
+    ]  # fmt: skip
+    return _page(request, "lead.html", {
+        "staff": staff, "lead": lead_to_dict(lead, now), "history": history, "countdown": countdown, "overdue": overdue,
+        "state_name": STATE_NAMES[lead.state], "severity_name": SEVERITY_NAMES[lead.severity],
+        "cause_name": CAUSE_NAMES[lead.cause], "channel_name": CHANNEL_NAMES[lead.source_channel],
+        "can_claim": lead.state is LeadState.new, "moves": moves, "is_open": lead.is_open, "departments": DEPARTMENTS,
+    })  # fmt: skip
+
+
+async def _act(request: web.Request, action, done: str) -> web.Response:
+    staff = await _staff(request)
+    lead_id = int(request.match_info["id"])
+    form = await request.post()
+    try:
+        await asyncio.to_thread(action, request.app[LEADS_KEY], lead_id, staff, form)
+    except LeadError as error:
+        raise _redirect(f"/console/leads/{lead_id}?{urlencode({'error': error.message_zh})}")
+    raise _redirect(f"/console/leads/{lead_id}?{urlencode({'msg': done})}")
+
+
+async def claim(request: web.Request) -> web.Response:
+    return await _act(request, lambda s, i, staff, _f: s.claim(i, staff), "已认领。")
+
+
+async def move(request: web.Request) -> web.Response:
+    def action(service, lead_id, staff, form):
+        try:
+            to_state = LeadState(str(form.get("to_state", "")))
+        except ValueError:
+            raise InvalidLead("unknown state", "请选择下一步")
+        outcome: Optional[str] = str(form.get("outcome", "")).strip() or None
+        service.transition(lead_id, staff, to_state, str(form.get("note", "")), outcome)
+
+    return await _act(request, action, "已更新。")
+
+
+async def refer(request: web.Request) -> web.Response:
+    return await _act(
+        request, lambda s, i, staff, f: s.refer(i, staff, str(f.get("department", "")), str(f.get("note", ""))), "已推送。"
+    )
