@@ -9,6 +9,7 @@ from sqlalchemy import DateTime, MetaData, event
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.future import create_engine
 from sqlalchemy.orm import registry, sessionmaker
+from sqlalchemy.pool import QueuePool
 from sqlalchemy.types import TypeDecorator
 
 from bot.settings import get_settings
@@ -20,7 +21,15 @@ def create_db_engine(url: Optional[str] = None) -> Engine:
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(url, connect_args={"timeout": 30})
+        if parsed.database in (None, "", ":memory:"):
+            engine = create_engine(url)
+        else:
+            # A pool of connections shared across threads (the API runs queries in a thread pool):
+            # opening a SQLite connection and setting its pragmas costs more than the query.
+            engine = create_engine(
+                url, poolclass=QueuePool, pool_size=8, max_overflow=8,
+                connect_args={"timeout": 30, "check_same_thread": False},
+            )  # fmt: skip
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
     return create_engine(url, pool_pre_ping=True)

@@ -62,9 +62,6 @@ class LeadService:
     # --- filing ----------------------------------------------------------------------------------
     def file(self, draft: LeadDraft) -> Filed:
         """File a lead once per idempotency key. Committed before this returns."""
-        existing = self._by_key(draft.idempotency_key)
-        if existing is not None:
-            return Filed(existing, created=False, merged_into=existing.merged_into_id)
         contact = draft.contact
         key = None
         if contact is not None:
@@ -95,6 +92,9 @@ class LeadService:
         )
         try:
             with self._sessions.begin() as session:
+                existing = self._by_key(session, draft.idempotency_key)
+                if existing is not None:  # a retry: answer with what was filed then
+                    return Filed(existing, created=False, merged_into=existing.merged_into_id)
                 household_lead = self._open_lead_of_household(session, key) if key else None
                 if household_lead is not None:
                     lead.state = LeadState.merged
@@ -112,7 +112,8 @@ class LeadService:
             return Filed(lead, created=True, merged_into=lead.merged_into_id)
         except IntegrityError:
             # Another filer committed the same key between our look-up and our insert.
-            existing = self._by_key(draft.idempotency_key)
+            with self._sessions() as session:
+                existing = self._by_key(session, draft.idempotency_key)
             if existing is None:
                 raise
             return Filed(existing, created=False, merged_into=existing.merged_into_id)
@@ -126,9 +127,9 @@ class LeadService:
             lead.due_at = min(lead.due_at, now + timedelta(hours=due_hours()[severity]))
             lead.updated_at = now
 
-    def _by_key(self, key: str) -> Optional[Lead]:
-        with self._sessions() as session:
-            return session.scalars(select(Lead).where(leads.c.idempotency_key == key)).first()
+    @staticmethod
+    def _by_key(session: Session, key: str) -> Optional[Lead]:
+        return session.scalars(select(Lead).where(leads.c.idempotency_key == key)).first()
 
     @staticmethod
     def _open_lead_of_household(session: Session, key: str) -> Optional[Lead]:
