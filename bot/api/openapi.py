@@ -4,6 +4,7 @@ from __future__ import annotations
 from functools import lru_cache
 
 from bot.eligibility.inputs import Household
+from bot.leads.draft import LeadDraft
 
 REF = "#/components/schemas/{model}"
 
@@ -72,7 +73,41 @@ def openapi_document() -> dict:
             "trace": {"type": "array", "items": {"type": "string"}},
         },
     }
+    draft = LeadDraft.schema(ref_template=REF)
+    schemas.update(draft.pop("definitions", {}))
+    schemas["LeadDraft"] = draft
     bad = _json("#/components/schemas/Error", "bad input: the field and what is wrong, in Chinese and English")
+    err = lambda text: _json("#/components/schemas/Error", text)  # noqa: E731
+    secured = {"security": [{"staffToken": []}]}
+    lead_id = {"name": "id", "in": "path", "required": True, "schema": {"type": "integer"}}
+    filters = [
+        {"name": n, "in": "query", "required": False, "schema": {"type": "string"}, "description": d}
+        for n, d in [("state", "new|claimed|visiting|pending|resolved|closed|merged"), ("cause", "illness|schooling|…"),
+                     ("severity", "life_threatening|urgent|normal"), ("region", "code prefix"), ("overdue", "true|false")]
+    ]  # fmt: skip
+    lead_paths = {
+        "/api/v1/leads": {
+            "post": {**secured, "summary": "file a lead (idempotent per idempotency_key; merged into the household's open lead)",
+                     "requestBody": {"required": True, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/LeadDraft"}}}},
+                     "responses": {"201": {"description": "filed"}, "200": {"description": "this key was filed before: the same lead"},
+                                   "400": bad, "401": err("no or bad token"),
+                                   "503": err("database unavailable: nothing was accepted, retry with the same key")}},
+            "get": {**secured, "summary": "leads the caller may see, most severe and soonest due first",
+                    "parameters": filters, "responses": {"200": {"description": "{leads: [...]}"}, "400": bad, "401": err("no or bad token")}},
+        },
+        "/api/v1/leads/export.csv": {"get": {**secured, "summary": "the same list as CSV (UTF-8 with BOM)", "parameters": filters,
+                                             "responses": {"200": {"description": "text/csv"}}}},
+        "/api/v1/leads/{id}": {"get": {**secured, "summary": "a lead with its history", "parameters": [lead_id],
+                                       "responses": {"200": {"description": "{lead, history}"}, "403": err("another region"), "404": err("no such lead")}}},
+        "/api/v1/leads/{id}/claim": {"post": {**secured, "summary": "claim a new lead (atomic: one of concurrent claims wins)", "parameters": [lead_id],
+                                              "responses": {"200": {"description": "claimed"}, "409": err("already claimed or changed")}}},
+        "/api/v1/leads/{id}/transitions": {"post": {**secured, "summary": "move a lead: {to_state, note, outcome (required to resolve)}",
+                                                    "parameters": [lead_id], "responses": {"200": {"description": "moved"}, "400": bad, "409": err("not allowed from the current state")}}},
+        "/api/v1/leads/{id}/referrals": {"post": {**secured, "summary": "refer to a department: {department: 教育|医保|住建|人社|应急|残联, note}",
+                                                  "parameters": [lead_id], "responses": {"200": {"description": "recorded in the history"}, "400": bad}}},
+        "/api/v1/leads/{id}/merge": {"post": {**secured, "summary": "merge into another open lead: {into, note}", "parameters": [lead_id],
+                                              "responses": {"200": {"description": "merged"}, "409": err("not allowed")}}},
+    }  # fmt: skip
     return {
         "openapi": "3.0.3",
         "info": {"title": "jiuzhu 救助 API", "version": "1"},
@@ -104,6 +139,10 @@ def openapi_document() -> dict:
                 }
             },
             "/api/v1/openapi.json": {"get": {"summary": "this document", "responses": {"200": {"description": "OpenAPI 3"}}}},
+            **lead_paths,
         },
-        "components": {"schemas": schemas},
+        "components": {
+            "schemas": schemas,
+            "securitySchemes": {"staffToken": {"type": "http", "scheme": "bearer", "description": "python -m bot staff add …"}},
+        },
     }

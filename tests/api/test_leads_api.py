@@ -131,3 +131,10 @@ async def test_database_down_is_a_503_to_retry_and_nothing_half_filed(services, 
         first = await client.post("/api/v1/leads", json=lead_body("retry-me"), headers=headers)
         second = await client.post("/api/v1/leads", json=lead_body("retry-me"), headers=headers)
         assert (first.status, second.status) == (201, 200)
+
+
+async def test_openapi_documents_the_lead_endpoints(api):
+    doc = await (await api.get("/api/v1/openapi.json")).json()
+    assert {"/api/v1/leads", "/api/v1/leads/{id}/claim", "/api/v1/leads/export.csv"} <= set(doc["paths"])
+    assert "idempotency_key" in doc["components"]["schemas"]["LeadDraft"]["properties"]
+    assert doc["components"]["securitySchemes"]["staffToken"]["scheme"] == "bearer"
