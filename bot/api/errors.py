@@ -47,6 +47,8 @@ async def errors_middleware(request: web.Request, handler):
         if http_error.status >= 400 and http_error.content_type != "application/json":
             return error_response(http_error.status, "http_error", http_error.reason, "请求无法处理")
         raise
+    except ConnectionResetError:
+        raise  # the client went away mid-request: nothing to answer, nothing to log as our error
     except LeadError as error:
         return error_response(LEAD_ERROR_STATUS.get(error.code, 400), error.code, str(error), error.message_zh)
     except OperationalError:
