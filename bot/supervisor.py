@@ -17,7 +17,7 @@ from typing import Dict, List, Optional
 import aiohttp
 
 from bot import migrate
-from bot.settings import PROJECT_ROOT, Settings, get_settings
+from bot.settings import PROJECT_ROOT, Settings
 
 logger = logging.getLogger("jiuzhu.supervisor")
 
