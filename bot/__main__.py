@@ -79,7 +79,7 @@ def cmd_api(_args: argparse.Namespace) -> int:
     from bot.api.app import run
 
     settings = get_settings()
-    run(settings.host, settings.api_port)
+    run(settings.host, settings.api_port, settings.api_workers)
     return 0
 
 

@@ -31,6 +31,7 @@ class Settings(BaseSettings):
     rasa_port: int = 5005
     action_port: int = 5055
     api_port: int = 8080
+    api_workers: int = Field(default=2, ge=1, le=32, description="API processes sharing the port (SO_REUSEPORT)")
     rasa_auth_token: Optional[SecretStr] = Field(
         default=None, description="Token Rasa's HTTP API demands (?token=…); unset means no token."
     )

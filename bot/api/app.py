@@ -110,5 +110,36 @@ def create_app(
     return app
 
 
-def run(host: str, port: int) -> None:
-    web.run_app(create_app(), host=host, port=port, print=None, access_log=None)
+def run(host: str, port: int, workers: int = 1) -> None:
+    """Serve on host:port; with workers > 1, that many processes share the port (SO_REUSEPORT)
+    and the kernel spreads connections across them."""
+    if workers <= 1:
+        web.run_app(create_app(), host=host, port=port, print=None, access_log=None)
+        return
+    import multiprocessing
+    import multiprocessing.connection
+    import signal
+
+    processes = [multiprocessing.Process(target=_serve_shared, args=(host, port), daemon=True) for _ in range(workers)]
+    for process in processes:
+        process.start()
+
+    def stop(*_args) -> None:
+        for process in processes:
+            if process.is_alive():
+                process.terminate()
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    # The first worker to exit, for whatever reason, ends the service: the supervisor then sees it
+    # and stops the rest, rather than a half-capacity API looking healthy.
+    multiprocessing.connection.wait([p.sentinel for p in processes])
+    stop()
+    for process in processes:
+        process.join()
+    codes = [p.exitcode for p in processes]
+    raise SystemExit(0 if all(code in (0, -signal.SIGTERM) for code in codes) else 1)
+
+
+def _serve_shared(host: str, port: int) -> None:
+    web.run_app(create_app(), host=host, port=port, print=None, access_log=None, reuse_port=True)
