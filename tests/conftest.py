@@ -11,16 +11,13 @@ from sqlalchemy.engine import make_url
 
 from bot import migrate, runtime
 from bot.db import create_db_engine, session_factory
+from tests.helpers import require_or_skip
 
 os.environ.setdefault("RASA_TELEMETRY_ENABLED", "false")
 
 POSTGRES_ADMIN_URL = os.environ.get(
     "JIUZHU_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test"
 )
-
-
-def _in_ci() -> bool:
-    return os.environ.get("CI", "").lower() in ("1", "true", "yes")
 
 
 @pytest.fixture
@@ -43,9 +40,7 @@ def postgres_server_url() -> Iterator[str]:
             conn.execute(text(f'CREATE DATABASE "{name}"'))
     except Exception as error:  # noqa: BLE001 - any connection failure means "no server"
         admin.dispose()
-        if _in_ci():
-            pytest.fail(f"PostgreSQL is required in CI but unreachable at {POSTGRES_ADMIN_URL}: {error}")
-        pytest.skip(f"PostgreSQL unreachable at {POSTGRES_ADMIN_URL}: {error}")
+        require_or_skip(f"PostgreSQL unreachable at {POSTGRES_ADMIN_URL}: {error}")
     url = make_url(POSTGRES_ADMIN_URL).set(database=name).render_as_string(hide_password=False)
     try:
         yield url

@@ -11,7 +11,7 @@ import aiohttp_jinja2
 import jinja2
 from aiohttp import web
 
-from bot.api.leads import LEADS_KEY, STAFF_KEY, TOKEN_COOKIE, lead_to_dict, list_filters
+from bot.api.leads import LEADS_KEY, TOKEN_COOKIE, lead_to_dict, list_filters, staff_for_token
 from bot.leads import InvalidLead, LeadError, LeadState, SourceChannel, Staff
 from bot.leads.model import (
     CAUSE_NAMES, CHANNEL_NAMES, DEPARTMENTS, SEVERITY_NAMES, STATE_NAMES, TRANSITIONS, Cause, Severity,
@@ -43,8 +43,7 @@ def _redirect(location: str) -> web.HTTPSeeOther:
 
 
 async def _staff(request: web.Request) -> Staff:
-    token = request.cookies.get(TOKEN_COOKIE, "")
-    member = await asyncio.to_thread(request.app[STAFF_KEY].authenticate, token) if token else None
+    member = await staff_for_token(request, request.cookies.get(TOKEN_COOKIE, ""))
     if member is None:
         raise _redirect("/console/login")
     return member
@@ -85,7 +84,7 @@ async def login_page(request: web.Request) -> web.Response:
 async def login(request: web.Request) -> web.Response:
     form = await request.post()
     token = str(form.get("token", "")).strip()
-    member = await asyncio.to_thread(request.app[STAFF_KEY].authenticate, token) if token else None
+    member = await staff_for_token(request, token)
     if member is None:
         return _page(request, "login.html", {"staff": None, "error": "令牌无效或账号已停用。"}, status=401)
     response = _redirect("/console/")

@@ -26,10 +26,14 @@ STAFF_KEY = web.AppKey("staff", StaffService)
 TOKEN_COOKIE = "jiuzhu_token"
 
 
+async def staff_for_token(request: web.Request, token: str) -> Optional[Staff]:
+    return await asyncio.to_thread(request.app[STAFF_KEY].authenticate, token) if token else None
+
+
 async def current_staff(request: web.Request) -> Staff:
     header = request.headers.get("Authorization", "")
     token = header[7:].strip() if header.lower().startswith("bearer ") else request.cookies.get(TOKEN_COOKIE, "")
-    member = await asyncio.to_thread(request.app[STAFF_KEY].authenticate, token) if token else None
+    member = await staff_for_token(request, token)
     if member is None:
         raise web.HTTPUnauthorized(
             text=dumps({"error": {"code": "unauthorized", "message": "a valid staff token is required",

@@ -53,6 +53,10 @@ class Severity(str, enum.Enum):
     normal = "normal"
 
 
+# Most severe first: the queue's order, and which report wins when a household's reports merge.
+SEVERITY_RANK = {Severity.life_threatening: 0, Severity.urgent: 1, Severity.normal: 2}
+
+
 class Cause(str, enum.Enum):  # warning indicators, 001 §2 and ELIGIBILITY.md §6
     illness = "illness"
     schooling = "schooling"

@@ -8,7 +8,7 @@ from functools import lru_cache
 from typing import Callable, List, Optional, Tuple
 
 import yaml
-from sqlalchemy import select, update
+from sqlalchemy import case, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -18,6 +18,7 @@ from bot.leads.household import household_key
 from bot.leads.model import (
     DEPARTMENTS,
     OPEN_STATES,
+    SEVERITY_RANK,
     TRANSITIONS,
     ClaimConflict,
     Forbidden,
@@ -121,8 +122,7 @@ class LeadService:
     @staticmethod
     def _escalate(lead: Lead, severity: Severity, now) -> None:
         """A more severe report on the household's open lead raises its severity and its due time."""
-        order = [Severity.normal, Severity.urgent, Severity.life_threatening]
-        if order.index(severity) > order.index(lead.severity):
+        if SEVERITY_RANK[severity] < SEVERITY_RANK[lead.severity]:
             lead.severity = severity
             lead.due_at = min(lead.due_at, now + timedelta(hours=due_hours()[severity]))
             lead.updated_at = now
@@ -179,10 +179,10 @@ class LeadService:
                 if overdue
                 else ~((leads.c.due_at < now) & leads.c.state.in_(open_values))
             )
+        # Ordered in the database, so a limit never cuts off a more urgent lead.
+        rank = case({s.value: r for s, r in SEVERITY_RANK.items()}, value=leads.c.severity)
         with self._sessions() as session:
-            found = list(session.scalars(query.order_by(leads.c.id).limit(limit)))
-        rank = {Severity.life_threatening: 0, Severity.urgent: 1, Severity.normal: 2}
-        return sorted(found, key=lambda lead: (rank[lead.severity], lead.due_at))
+            return list(session.scalars(query.order_by(rank, leads.c.due_at, leads.c.id).limit(limit)))
 
     # --- working a lead --------------------------------------------------------------------------
     def claim(self, lead_id: int, staff: Staff) -> Lead:

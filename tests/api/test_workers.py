@@ -11,12 +11,7 @@ import time
 import requests
 
 from bot.settings import PROJECT_ROOT
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+from tests.helpers import free_port
 
 
 def start(tmp_path, workers: int):

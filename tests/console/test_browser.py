@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -17,6 +16,7 @@ from bot import migrate
 from bot.db import create_db_engine, session_factory
 from bot.leads import StaffRole, StaffService
 from bot.settings import PROJECT_ROOT
+from tests.helpers import free_port, require_or_skip
 
 pytestmark = pytest.mark.browser
 CHROMIUM = "/usr/bin/chromium"
@@ -26,16 +26,7 @@ CHROMEDRIVER = "/usr/bin/chromedriver"
 def _require_browser():
     missing = [p for p in (CHROMIUM, CHROMEDRIVER) if not shutil.which(p)]
     if missing:
-        message = f"{', '.join(missing)} missing: apt-get install chromium chromium-driver (make test does)"
-        if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
-            pytest.fail(message)
-        pytest.skip(message)
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+        require_or_skip(f"{', '.join(missing)} missing: apt-get install chromium chromium-driver (make test does)")
 
 
 @pytest.fixture
@@ -50,13 +41,17 @@ def api_server(tmp_path):
                JIUZHU_HOUSEHOLD_KEY_SECRET="console-test")  # fmt: skip
     proc = subprocess.Popen([sys.executable, "-m", "bot", "api"], cwd=PROJECT_ROOT, env=env)
     base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
+    deadline = time.monotonic() + 60
+    while True:
         try:
-            if requests.get(f"{base}/api/v1/health", timeout=1).ok:
+            if requests.get(f"{base}/api/v1/health", timeout=2).ok:
                 break
-        except requests.ConnectionError:
-            time.sleep(0.2)
+        except requests.RequestException:
+            pass
+        if time.monotonic() > deadline or proc.poll() is not None:
+            proc.kill()
+            pytest.fail("the API did not come up within 60 s")
+        time.sleep(0.2)
     yield base, token
     proc.send_signal(signal.SIGINT)
     proc.wait(timeout=30)

@@ -18,15 +18,10 @@ import requests
 from bot.db import create_db_engine, session_factory
 from bot.handoff import HandoffService
 from bot.settings import PROJECT_ROOT
+from tests.helpers import free_port
 
 pytestmark = pytest.mark.e2e
 MODEL = PROJECT_ROOT / "models" / "jiuzhu.tar.gz"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def port_open(port: int) -> bool:
