@@ -8,8 +8,8 @@ from functools import lru_cache
 from typing import Callable, List, Optional, Tuple
 
 import yaml
-from sqlalchemy import case, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import and_, bindparam, case, insert, or_, select, update
+from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.db import utcnow
@@ -44,6 +44,18 @@ def due_hours() -> dict:
     return {Severity(name): int(entry["value"]) for name, entry in rules.items()}
 
 
+# The lead already filed under this key, and the household's open lead (NULL matches nothing).
+_KEY_OR_OPEN_HOUSEHOLD = (
+    select(leads)
+    .where(or_(
+        leads.c.idempotency_key == bindparam("key"),
+        and_(leads.c.household_key == bindparam("household"),
+             leads.c.state.in_(sorted(state.value for state in OPEN_STATES))),
+    ))
+    .order_by(leads.c.id)
+)  # fmt: skip
+
+
 @dataclass
 class Filed:
     lead: Lead
@@ -70,8 +82,26 @@ class LeadService:
                 self._secret, id_number=contact.id_number, phone=contact.phone,
                 region=draft.region, address=contact.address,
             )  # fmt: skip
+        # A concurrent filer can take the key or open the household's lead between our look-up and
+        # our insert; the unique indexes refuse us, and the next attempt finds the winner's lead.
+        # A connection the database dropped (a restart) is replaced by the pool; one more try.
+        for attempt in range(1, 4):
+            try:
+                return self._file_once(draft, key)
+            except IntegrityError:
+                if attempt == 3:
+                    raise
+            except DBAPIError as error:
+                if not error.connection_invalidated or attempt == 3:
+                    raise
+        raise AssertionError("unreachable")
+
+    def _file_once(self, draft: LeadDraft, key: Optional[str]) -> Filed:
+        # Core statements, one look-up and two inserts: filing is the hot path of the queue.
         now = self._clock()
-        lead = Lead(
+        contact = draft.contact
+        consented = bool(draft.consent and contact is not None)
+        values = dict(
             idempotency_key=draft.idempotency_key,
             source_channel=draft.source_channel,
             conversation_id=draft.conversation_id,
@@ -80,65 +110,47 @@ class LeadService:
             description=draft.description,
             region=draft.region,
             place=draft.place,
-            contact_name=contact.name if contact and draft.consent else None,
-            contact_phone=contact.phone if contact and draft.consent else None,
-            contact_address=contact.address if contact and draft.consent else None,
-            consent_at=now if draft.consent and contact and not contact.is_empty() else None,
+            contact_name=contact.name if consented else None,
+            contact_phone=contact.phone if consented else None,
+            contact_address=contact.address if consented else None,
+            consent_at=now if consented and not contact.is_empty() else None,
             household_key=key,
             screening=draft.screening,
             suggested_handling=draft.suggested_handling,
+            state=LeadState.new,
             created_at=now,
             updated_at=now,
             due_at=now + timedelta(hours=due_hours()[draft.severity]),
         )
-        try:
-            with self._sessions.begin() as session:
-                existing = self._by_key(session, draft.idempotency_key)
-                if existing is not None:  # a retry: answer with what was filed then
-                    return Filed(existing, created=False, merged_into=existing.merged_into_id)
-                household_lead = self._open_lead_of_household(session, key) if key else None
-                if household_lead is not None:
-                    lead.state = LeadState.merged
-                    lead.merged_into_id = household_lead.id
-                    self._escalate(household_lead, draft.severity, now)
-                session.add(lead)
-                session.flush()
-                actor = draft.source_channel.value
-                session.add(LeadEvent(lead.id, now, actor, "filed", None, lead.state, draft.description[:200]))
-                if household_lead is not None:
-                    session.add(
-                        LeadEvent(household_lead.id, now, actor, "linked", household_lead.state, household_lead.state,
-                                  f"同一家庭的新线索 #{lead.id} 已并入本线索")
-                    )  # fmt: skip
-            return Filed(lead, created=True, merged_into=lead.merged_into_id)
-        except IntegrityError:
-            # Another filer committed the same key between our look-up and our insert.
-            with self._sessions() as session:
-                existing = self._by_key(session, draft.idempotency_key)
-            if existing is None:
-                raise
-            return Filed(existing, created=False, merged_into=existing.merged_into_id)
+        with self._sessions.begin() as session:
+            rows = session.execute(_KEY_OR_OPEN_HOUSEHOLD, {"key": draft.idempotency_key, "household": key}).mappings().all()
+            for row in rows:
+                if row["idempotency_key"] == draft.idempotency_key:  # a retry: answer with what was filed then
+                    return Filed(Lead(**row), created=False, merged_into=row["merged_into_id"])
+            household_lead = rows[0] if rows else None
+            if household_lead is not None:
+                values["state"] = LeadState.merged
+                values["merged_into_id"] = household_lead["id"]
+                self._escalate(session, household_lead, draft.severity, now)
+            lead_id = session.execute(insert(leads), values).inserted_primary_key[0]
+            actor = draft.source_channel.value
+            events = [dict(lead_id=lead_id, at=now, actor=actor, kind="filed", from_state=None,
+                           to_state=values["state"], note=draft.description[:200])]  # fmt: skip
+            if household_lead is not None:
+                state = household_lead["state"]
+                events.append(dict(lead_id=household_lead["id"], at=now, actor=actor, kind="linked", from_state=state,
+                                   to_state=state, note=f"同一家庭的新线索 #{lead_id} 已并入本线索"))  # fmt: skip
+            session.execute(insert(lead_events), events)
+        return Filed(Lead(id=lead_id, **values), created=True, merged_into=values.get("merged_into_id"))
 
     @staticmethod
-    def _escalate(lead: Lead, severity: Severity, now) -> None:
+    def _escalate(session: Session, lead, severity: Severity, now) -> None:
         """A more severe report on the household's open lead raises its severity and its due time."""
-        if SEVERITY_RANK[severity] < SEVERITY_RANK[lead.severity]:
-            lead.severity = severity
-            lead.due_at = min(lead.due_at, now + timedelta(hours=due_hours()[severity]))
-            lead.updated_at = now
-
-    @staticmethod
-    def _by_key(session: Session, key: str) -> Optional[Lead]:
-        return session.scalars(select(Lead).where(leads.c.idempotency_key == key)).first()
-
-    @staticmethod
-    def _open_lead_of_household(session: Session, key: str) -> Optional[Lead]:
-        query = (
-            select(Lead)
-            .where(leads.c.household_key == key, leads.c.state.in_([s.value for s in OPEN_STATES]))
-            .order_by(leads.c.id)
-        )
-        return session.scalars(query).first()
+        if SEVERITY_RANK[severity] < SEVERITY_RANK[lead["severity"]]:
+            due_at = min(lead["due_at"], now + timedelta(hours=due_hours()[severity]))
+            session.execute(
+                update(leads).where(leads.c.id == lead["id"]).values(severity=severity, due_at=due_at, updated_at=now)
+            )
 
     # --- reading ---------------------------------------------------------------------------------
     def get(self, lead_id: int, staff: Staff) -> Tuple[Lead, List[LeadEvent]]:
@@ -220,12 +232,18 @@ class LeadService:
             if to_state is LeadState.new:
                 values["claimed_by_id"] = None
             # Conditional on the state we read: a concurrent change makes this one fail, not overwrite.
-            result = session.execute(
-                update(leads)
-                .where(leads.c.id == lead_id, leads.c.state == from_state.value)
-                .values(**values)
-                .execution_options(synchronize_session=False)
-            )
+            try:
+                result = session.execute(
+                    update(leads)
+                    .where(leads.c.id == lead_id, leads.c.state == from_state.value)
+                    .values(**values)
+                    .execution_options(synchronize_session=False)
+                )
+            except IntegrityError:  # reopening while the household has another open lead
+                raise TransitionRefused(
+                    f"lead {lead_id}: its household has another open lead",
+                    "这个家庭已有一条正在办理的线索，请在那条线索上继续办理，或先将其办结",
+                ) from None
             if result.rowcount != 1:
                 raise ClaimConflict(f"lead {lead_id} changed while you were working on it")
             session.add(LeadEvent(lead_id, now, f"staff:{staff.id}", "transition", from_state, to_state, note))

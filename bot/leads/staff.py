@@ -3,7 +3,9 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from typing import Optional, Tuple
+import threading
+import time
+from typing import Dict, Optional, Tuple
 
 from sqlalchemy import select
 from sqlalchemy.orm import sessionmaker
@@ -17,8 +19,16 @@ def hash_token(token: str) -> str:
 
 
 class StaffService:
-    def __init__(self, sessions: sessionmaker) -> None:
+    def __init__(self, sessions: sessionmaker, cache_seconds: float = 10.0) -> None:
+        """`cache_seconds`: how long a token once looked up is trusted without asking the database.
+
+        Every API call authenticates, and the look-up cost as much as filing a lead; a deactivated
+        account therefore keeps working for at most this long in a process that saw it recently.
+        """
         self._sessions = sessions
+        self._cache_seconds = cache_seconds
+        self._cache: Dict[str, Tuple[float, Optional[Staff]]] = {}
+        self._lock = threading.Lock()
 
     def create(self, name: str, office: str, region: str, role: StaffRole) -> Tuple[Staff, str]:
         """A new account and its token; the token is shown once and never stored."""
@@ -33,6 +43,18 @@ class StaffService:
     def authenticate(self, token: str) -> Optional[Staff]:
         if not token:
             return None
+        digest = hash_token(token)
+        now = time.monotonic()
+        with self._lock:
+            cached = self._cache.get(digest)
+        if cached is not None and now - cached[0] < self._cache_seconds:
+            return cached[1]
         with self._sessions() as session:
-            member = session.scalars(select(Staff).where(staff_table.c.token_hash == hash_token(token))).first()
-        return member if member is not None and member.active else None
+            member = session.scalars(select(Staff).where(staff_table.c.token_hash == digest)).first()
+        found = member if member is not None and member.active else None
+        if found is not None:  # unknown tokens are not remembered: guessing must not fill memory
+            with self._lock:
+                if len(self._cache) > 10_000:
+                    self._cache.clear()
+                self._cache[digest] = (now, found)
+        return found

@@ -1,7 +1,7 @@
 """Tables for staff, leads and lead events, mapped onto the plain domain classes."""
 from __future__ import annotations
 
-from sqlalchemy import JSON, Boolean, Column, Enum, ForeignKey, Index, Integer, String, Table, Text
+from sqlalchemy import JSON, Boolean, Column, Enum, ForeignKey, Index, Integer, String, Table, Text, text
 
 from bot.db import UTCDateTime, mapper_registry, metadata
 from bot.leads.model import (
@@ -9,6 +9,7 @@ from bot.leads.model import (
     Handling,
     Lead,
     LeadEvent,
+    OPEN_STATES,
     LeadState,
     Severity,
     SourceChannel,
@@ -60,6 +61,16 @@ leads = Table(
     Column("updated_at", UTCDateTime(), nullable=True),
     Column("due_at", UTCDateTime(), nullable=False),
 )
+
+# One household, one chain: at most one open lead per household key. The service links a second
+# report to the open lead; this index makes that hold when two reports arrive at the same moment.
+_OPEN_HOUSEHOLD = text(
+    "household_key IS NOT NULL AND state IN (%s)" % ", ".join(f"'{s.value}'" for s in sorted(OPEN_STATES))
+)
+Index(
+    "uq_leads_open_household", leads.c.household_key, unique=True,
+    postgresql_where=_OPEN_HOUSEHOLD, sqlite_where=_OPEN_HOUSEHOLD,
+)  # fmt: skip
 
 lead_events = Table(
     "lead_events",

@@ -7,7 +7,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 from pydantic import ValidationError
-from sqlalchemy import inspect
+from sqlalchemy import inspect, text
 
 from bot.db import create_db_engine, session_factory
 from bot.leads import (
@@ -211,3 +211,50 @@ def test_tokens_are_stored_hashed(sessions):
     assert member.token_hash != token and len(member.token_hash) == 64
     assert staff_service.authenticate(token).id == member.id
     assert staff_service.authenticate("wrong") is None
+
+
+def test_one_household_reported_at_once_by_many_gives_one_open_lead(service, people):
+    # Different keys, one phone: all look up "no open lead" together; the database lets one open.
+    with ThreadPoolExecutor(max_workers=12) as pool:
+        results = list(pool.map(lambda n: service.file(draft(key=f"same-home-{n}", phone="13912345678")), range(12)))
+    opened = [r for r in results if r.lead.state is LeadState.new]
+    assert len(opened) == 1
+    assert all(r.merged_into == opened[0].lead.id for r in results if r is not opened[0])
+    assert [lead.id for lead in service.list(people["county"], states=[LeadState.new])] == [opened[0].lead.id]
+
+
+def test_reopening_is_refused_while_the_household_has_another_open_lead(service, people):
+    town = people["town"]
+    first = service.file(draft(key="old", phone="13912345678")).lead
+    service.claim(first.id, town)
+    service.transition(first.id, town, LeadState.resolved, outcome="已纳入低保")
+    second = service.file(draft(key="new", phone="13912345678"))
+    assert second.created and second.lead.state is LeadState.new  # the first is no longer open
+    with pytest.raises(TransitionRefused) as refused:
+        service.transition(first.id, town, LeadState.visiting, "再次核实")
+    assert "正在办理" in refused.value.message_zh
+
+
+def test_staff_tokens_are_looked_up_once_per_cache_period(sessions):
+    member, token = StaffService(sessions).create("吴干事", "街道", "220104001", StaffRole.township_staff)
+    cached, uncached = StaffService(sessions, cache_seconds=60), StaffService(sessions, cache_seconds=0)
+    assert cached.authenticate(token).id == uncached.authenticate(token).id == member.id
+    with sessions.begin() as session:
+        session.execute(text("UPDATE staff SET active = :no WHERE id = :id"), {"no": False, "id": member.id})
+    assert uncached.authenticate(token) is None  # without a cache the change is seen at once
+    assert cached.authenticate(token).id == member.id  # within the period the process trusts what it saw
+
+
+@pytest.mark.postgres
+def test_filing_survives_the_database_dropping_its_connections(postgres_url):
+    engine = create_db_engine(postgres_url)
+    service = LeadService(session_factory(engine), SECRET)
+    try:
+        service.file(draft(key="before"))  # leaves a pooled connection
+        with create_db_engine(postgres_url).connect() as admin:
+            admin.execute(text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                               "WHERE datname = current_database() AND pid <> pg_backend_pid()"))  # fmt: skip
+        filed = service.file(draft(key="after"))
+        assert filed.created and filed.lead.id is not None
+    finally:
+        engine.dispose()
