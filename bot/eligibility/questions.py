@@ -27,6 +27,17 @@ MEMBER_QUESTIONS = {
     "supporter_able": "{who}的赡养（抚养、扶养）人有能力照顾、供养吗？",
 }
 
+# Short names of the same inputs, for "still missing: …" lines.
+HOUSEHOLD_LABELS = {
+    "region": "所在地区", "size": "家庭人口", "monthly_income": "每月收入", "area": "城市还是农村",
+    "assets_within_limit": "家庭财产是否在限额内", "rigid_expense_12m": "过去12个月必需开支", "income_12m": "过去12个月总收入",
+}  # fmt: skip
+MEMBER_LABELS = {
+    "age": "年龄", "has_disability": "是否残疾", "disability_kind": "残疾类别", "disability_grade": "残疾等级",
+    "serious_illness": "是否重病", "employment": "工作情况", "self_care": "自理能力", "monthly_income": "本人收入",
+    "has_supporter": "有无赡养（抚养、扶养）人", "supporter_able": "赡养人有无能力",
+}  # fmt: skip
+
 _MEMBER_PATH = re.compile(r"^members\[(\d+)\]\.(\w+)$")
 
 
@@ -37,3 +48,11 @@ def question_for(path: str, household_size: int | None) -> Question:
         who = "您" if household_size == 1 else f"第{index + 1}位家庭成员"
         return Question(path, MEMBER_QUESTIONS[name].format(who=who))
     return Question(path, HOUSEHOLD_QUESTIONS[path])
+
+
+def label_for(path: str, household_size: int | None) -> str:
+    match = _MEMBER_PATH.match(path)
+    if match:
+        who = "本人" if household_size == 1 else f"第{int(match.group(1)) + 1}位成员"
+        return who + MEMBER_LABELS.get(match.group(2), match.group(2))
+    return HOUSEHOLD_LABELS.get(path, path)

@@ -1,0 +1,62 @@
+"""Emergencies in any message: what kind, how severe, and what the person should do right now.
+
+The patterns and the advice live in knowledge/rules/emergency.yaml; this module only applies them.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import List, Optional, Tuple
+
+import yaml
+
+from bot.leads.model import Cause, Severity
+from bot.settings import PROJECT_ROOT
+
+RULES = PROJECT_ROOT / "knowledge" / "rules" / "emergency.yaml"
+
+
+@dataclass(frozen=True)
+class EmergencyKind:
+    name: str
+    severity: Severity
+    cause: Cause
+    always: bool
+    pattern: re.Pattern
+    first: str
+
+
+@dataclass(frozen=True)
+class Emergency:
+    kind: str
+    severity: Severity
+    cause: Cause
+    advice: str  # what to do now, then 临时救助, then the source line
+    matched: str
+
+    @property
+    def self_harm(self) -> bool:
+        return self.kind == "self_harm"
+
+
+@lru_cache(maxsize=1)
+def _rules() -> Tuple[List[EmergencyKind], re.Pattern, str, List[str]]:
+    raw = yaml.safe_load(RULES.read_text(encoding="utf-8"))
+    kinds = [
+        EmergencyKind(name, Severity(k["severity"]), Cause(k["cause"]), bool(k.get("always")),
+                      re.compile("|".join(f"(?:{p})" for p in k["patterns"])), " ".join(k["first"].split()))
+        for name, k in raw["kinds"].items()
+    ]  # fmt: skip
+    return kinds, re.compile(raw["situation"]), " ".join(raw["relief"].split()), list(raw["relief_citations"])
+
+
+def detect(text: str) -> Optional[Emergency]:
+    """The most urgent emergency the message describes, or None."""
+    kinds, situation, relief, citations = _rules()
+    for kind in kinds:
+        match = kind.pattern.search(text)
+        if match and (kind.always or situation.search(text)):
+            advice = f"{kind.first}\n{relief}\n依据：{'；'.join(citations)}"
+            return Emergency(kind.name, kind.severity, kind.cause, advice, match.group(0))
+    return None

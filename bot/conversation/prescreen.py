@@ -1,0 +1,195 @@
+"""The pre-screen as a conversation: one question at a time, driven by the engine's next question.
+
+The state is a plain JSON-able dict, so any channel can keep it (a Rasa slot, a hotline call record).
+Each resident message goes through `step`; facts stated anywhere (三口人, 一个月一千二, 在长春) are taken
+even when another question was asked, and a later statement corrects an earlier one.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any, Dict, List, Optional
+
+from pydantic import ValidationError
+
+from bot.conversation.facts import (
+    UNKNOWN, facts_in, is_bare_correction, is_stop, parse_answer, region_name,
+)  # fmt: skip
+from bot.eligibility import Household, screen
+from bot.eligibility.questions import label_for, question_for
+from bot.eligibility.result import CATEGORY_NAMES, ScreeningResult, Verdict
+from bot.eligibility.parameters import ROOT_REGION
+
+REGION_QUESTION = "您家在哪个省、哪个市（县）？各地低保标准不同，我按当地的标准帮您算。"
+NOT_UNDERSTOOD = "抱歉，这个回答我没看明白。"
+UNKNOWN_REGION_NOTE = "暂时没有您所在地区的参数，先按全国基准和示例数值估算，结果以当地公布的标准为准。"
+WHERE_TO_APPLY = (
+    "去哪里申请：向户籍所在地或经常居住地的乡镇人民政府（街道办事处）提出申请，"
+    "也可以请村（居）委会协助、在当地“一网通办”平台网上申请，或拨打12345政务服务便民热线。"
+)
+MAX_RETRIES = 1  # after this many answers it did not understand, a question counts as unknown
+
+
+@dataclass
+class Turn:
+    state: Dict[str, Any]
+    reply: str
+    done: bool = False
+    stopped: bool = False
+    result: Optional[ScreeningResult] = None
+
+
+def new_state(region: Optional[str] = None) -> Dict[str, Any]:
+    return {"household": {"region": region} if region else {}, "pending": None, "unknown": [], "retries": 0}
+
+
+def _set(household: Dict[str, Any], field: str, value: Any) -> None:
+    match = re.match(r"^members\[(\d+)\]\.(\w+)$", field)
+    if not match:
+        household[field] = str(value) if isinstance(value, Decimal) else value
+        return
+    index, name = int(match.group(1)), match.group(2)
+    members = household.setdefault("members", [])
+    while len(members) <= index:
+        members.append({})
+    members[index][name] = str(value) if isinstance(value, Decimal) else value
+
+
+def _merge_facts(state: Dict[str, Any], facts: Dict[str, Any]) -> None:
+    household = state["household"]
+    for field, value in facts.items():
+        _set(household, field, value)
+        if field in state["unknown"]:
+            state["unknown"].remove(field)
+    if household.get("size") == 1 and "monthly_income" in facts:
+        _set(household, "members[0].monthly_income", facts["monthly_income"])  # a person alone: own income = household's
+    size = household.get("size")
+    if size is not None and len(household.get("members", [])) > size:
+        household["members"] = household["members"][:size]
+
+
+def start(text: str, region: Optional[str] = None, on: Optional[dt.date] = None) -> Turn:
+    """Begin with the resident's first message, taking every fact it already states."""
+    state = new_state(region)
+    _merge_facts(state, facts_in(text))
+    return _next(state, on, prefix="好的，我来帮您初步算一算，一次问一个问题，随时可以说“不测了”停止。")
+
+
+def step(state: Dict[str, Any], text: str, on: Optional[dt.date] = None) -> Turn:
+    state = {**state, "household": dict(state["household"]), "unknown": list(state["unknown"])}
+    if "members" in state["household"]:
+        state["household"]["members"] = [dict(m) for m in state["household"]["members"]]
+    if is_stop(text):
+        return Turn(state, "好的，初步测算已停止。想继续时说“帮我算算能不能吃低保”就可以重新开始。", stopped=True)
+    pending = state.get("pending")
+    facts = facts_in(text)
+    if pending and pending not in facts and pending != "region":
+        value = parse_answer(pending, text)
+        if value is UNKNOWN:
+            state["unknown"].append(pending)
+        elif value is not None:
+            facts[pending] = value
+    elif pending == "region" and "region" not in facts:
+        value = parse_answer("region", text)
+        if value is UNKNOWN or (value is None and state["retries"] >= MAX_RETRIES):
+            facts["region"] = ROOT_REGION
+        elif value is not None:
+            facts["region"] = value
+    if not facts and pending and pending not in state["unknown"]:
+        if is_bare_correction(text):
+            return Turn(state, "好的，请直接告诉我正确的情况，比如“四口人”或“每月两千元”。")
+        state["retries"] += 1
+        if state["retries"] > MAX_RETRIES:
+            state["unknown"].append(pending)
+        else:
+            return Turn(state, f"{NOT_UNDERSTOOD}{_question_text(state, pending)}")
+    _merge_facts(state, facts)
+    return _next(state, on)
+
+
+def _question_text(state: Dict[str, Any], field: str) -> str:
+    if field == "region":
+        return REGION_QUESTION
+    return question_for(field, state["household"].get("size")).text
+
+
+def _household(state: Dict[str, Any]) -> Household:
+    return Household(**state["household"])
+
+
+def _next(state: Dict[str, Any], on: Optional[dt.date], prefix: str = "") -> Turn:
+    state["retries"] = 0 if state.get("pending") is None or state["pending"] in state["household"] else state["retries"]
+    if "region" not in state["household"]:
+        state["pending"] = "region"
+        return Turn(state, _join(prefix, REGION_QUESTION))
+    try:
+        result = screen(_household(state), on)
+    except ValidationError:
+        # A correction made the facts inconsistent (e.g. fewer people than members described).
+        state["household"].pop("members", None)
+        result = screen(_household(state), on)
+    if result.decided:
+        state["pending"] = None
+        return Turn(state, _join(prefix, render_verdict(result, state)), done=True, result=result)
+    asked = result.next_question.field if result.next_question else None
+    if asked is None or asked in state["unknown"]:
+        asked = next((m for m in result.missing if m not in state["unknown"]), None)
+    if asked is None:
+        state["pending"] = None
+        return Turn(state, _join(prefix, render_verdict(result, state)), done=True, result=result)
+    if asked != state.get("pending"):
+        state["retries"] = 0
+    state["pending"] = asked
+    return Turn(state, _join(prefix, _question_text(state, asked)))
+
+
+def _join(*parts: str) -> str:
+    return "\n".join(p for p in parts if p)
+
+
+_AMOUNT_WORDS = {"estimated_monthly": "预计每月可领约", "basic_standard_min": "基本生活标准每月不低于",
+                 "care_standard_min": "照料护理标准每月不低于", "monthly": "每月增发"}  # fmt: skip
+
+
+def render_verdict(result: ScreeningResult, state: Optional[Dict[str, Any]] = None) -> str:
+    """The verdict in plain Chinese: what may apply and why, amounts, other help, where to apply."""
+    lines: List[str] = [f"【初步结果】{result.summary}"]
+    if state is not None and state["household"].get("region") == ROOT_REGION:
+        lines.append(UNKNOWN_REGION_NOTE)
+    citations: List[str] = []
+    shown = [f for f in result.findings if f.verdict is Verdict.eligible]
+    if result.primary is None:
+        shown = [f for f in result.findings if f.rule in ("dibao", "near_dibao", "rigid_expense") and f.verdict is Verdict.not_eligible][:1] + shown
+    for finding in shown:
+        who = "" if finding.member is None or (state and state["household"].get("size") == 1) else f"（第{finding.member + 1}位家庭成员）"
+        lines.append(f"· {finding.name}{who}：{finding.reason}")
+        for key, value in finding.amounts.items():
+            lines.append(f"  {_AMOUNT_WORDS.get(key, key)}{value.normalize():f}元（估算）")
+        citations += [c for c in finding.citations if c not in citations]
+    if not result.decided:
+        size = state["household"].get("size") if state else None
+        for finding in result.findings:
+            if finding.verdict is Verdict.need_info:
+                lines.append(f"· {finding.name}：{finding.reason}")
+                citations += [c for c in finding.citations if c not in citations]
+        missing = "、".join(label_for(m, size) for m in result.missing[:3])
+        lines.append(f"还缺少一些信息（{missing}），暂时没法判断。建议直接向乡镇（街道）申请，由工作人员核实。")
+    if result.specialised_assistance:
+        lines.append("还可以了解的专项救助：" + "；".join(f"{a.name}（{a.department}）" for a in result.specialised_assistance))
+    if result.temporary_assistance:
+        lines.append("临时救助：" + "；".join(a.name for a in result.temporary_assistance))
+    lines.append(WHERE_TO_APPLY)
+    lines += result.notes
+    if citations:
+        lines.append("依据：" + "；".join(citations))
+    return "\n".join(lines)
+
+
+def category_name(rule: Optional[str]) -> str:
+    return CATEGORY_NAMES.get(rule, "暂不符合") if rule else "暂不符合"
+
+
+def describe_region(code: str) -> str:
+    return region_name(code)
