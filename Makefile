@@ -10,7 +10,7 @@ export RASA_TELEMETRY_ENABLED := false
 export TF_CPP_MIN_LOG_LEVEL := 2
 export PYTHONHASHSEED := 0
 
-TRAINING_INPUTS := config.yml domain.yml $(shell find data knowledge/lexicon nlu_components -type f \( -name '*.yml' -o -name '*.txt' -o -name '*.py' \) 2>/dev/null)
+TRAINING_INPUTS := config.yml domain.yml knowledge/rules/emergency.yaml $(shell find data knowledge/lexicon nlu_components -type f \( -name '*.yml' -o -name '*.txt' -o -name '*.py' \) 2>/dev/null)
 MODEL_STAMP := models/.trained
 
 .PHONY: help run test install train validate unit-test browser-test story-test nlu-test e2e-test bench lock clean
@@ -51,6 +51,7 @@ run: $(MODEL_STAMP)
 
 # --- test --------------------------------------------------------------------------------------
 validate: install
+	$(PY) scripts/policy_nlu.py --check
 	$(RASA) data validate --fail-on-warnings
 
 unit-test: install
@@ -64,8 +65,9 @@ story-test: $(MODEL_STAMP)
 	$(RASA) test core --stories tests/stories --fail-on-prediction-errors --out results/core
 
 nlu-test: $(MODEL_STAMP)
-	$(RASA) test nlu --nlu tests/nlu/heldout.yml --out results/nlu
-	$(PY) scripts/nlu_gate.py results/nlu
+	$(PY) scripts/nlu_gate.py prepare results/heldout.yml
+	$(RASA) test nlu --nlu results/heldout.yml --out results/nlu
+	$(PY) scripts/nlu_gate.py judge results/nlu
 
 e2e-test: $(MODEL_STAMP)
 	$(PY) -m pytest -m e2e -q

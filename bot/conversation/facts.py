@@ -174,3 +174,26 @@ def parse_answer(field: str, text: str) -> Any:
     if name == "self_care":
         return next((value for value, pattern in _SELF_CARE if re.search(pattern, text)), None)
     return None
+
+
+# --- consent and a phone number (emergency leads) ---------------------------------------------------
+_PHONE = re.compile(r"(?<!\d)(?:\+?86[- ]?)?(1[3-9]\d[- ]?\d{4}[- ]?\d{4}|0\d{2,3}[- ]?\d{7,8})(?!\d)")
+_CONSENT_NO = re.compile(r"不用|不要|不需要|不同意|不想|不愿意|不留|算了|别|拒绝|没必要|^不$|^否|^no", re.I)
+_CONSENT_YES = re.compile(r"同意|可以|好的?|行|愿意|需要|要的?|麻烦|留|是的?|嗯|对|^ok|^yes", re.I)
+
+
+def find_phone(text: str) -> Optional[str]:
+    match = _PHONE.search(text)
+    return re.sub(r"[- ]", "", match.group(1)) if match else None
+
+
+def parse_consent(text: str) -> Tuple[Optional[bool], Optional[str]]:
+    """(agreed?, phone): a phone number given is consent; None when the answer is unclear."""
+    phone = find_phone(text)
+    if phone:
+        return True, phone
+    if _CONSENT_NO.search(text):
+        return False, None
+    if _CONSENT_YES.search(text):
+        return True, None
+    return None, None

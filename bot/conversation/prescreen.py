@@ -77,6 +77,11 @@ def start(text: str, region: Optional[str] = None, on: Optional[dt.date] = None)
     return _next(state, on, prefix="好的，我来帮您初步算一算，一次问一个问题，随时可以说“不测了”停止。")
 
 
+def resume(state: Dict[str, Any]) -> Turn:
+    """Back to an interrupted pre-screen (e.g. after an emergency): ask the pending question again."""
+    return Turn(state, _join("好的，我们接着刚才的测算。", _question_text(state, state["pending"])))
+
+
 def step(state: Dict[str, Any], text: str, on: Optional[dt.date] = None) -> Turn:
     state = {**state, "household": dict(state["household"]), "unknown": list(state["unknown"])}
     if "members" in state["household"]:
