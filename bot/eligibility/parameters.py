@@ -14,6 +14,7 @@ from typing import Dict, List, Mapping, Optional, Tuple
 
 import yaml
 
+from bot.knowledge_files import KnowledgeFileError
 from bot.settings import PROJECT_ROOT
 
 REGIONS_DIR = PROJECT_ROOT / "knowledge" / "regions"
@@ -51,12 +52,8 @@ CATALOGUE: Dict[str, ParameterSpec] = {
 }
 
 
-class ParameterError(ValueError):
-    """A region file is wrong. `file`, `key` and `reason` say exactly where and why."""
-
-    def __init__(self, file: str, key: str, reason: str) -> None:
-        self.file, self.key, self.reason = file, key, reason
-        super().__init__(f"{file}: {key}: {reason}")
+class ParameterError(KnowledgeFileError):
+    """A region file is wrong."""
 
 
 @dataclass(frozen=True)

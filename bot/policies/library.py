@@ -10,16 +10,15 @@ from typing import List, Tuple
 import yaml
 
 from bot.eligibility.parameters import CATALOGUE
+from bot.knowledge_files import KnowledgeFileError
 from bot.settings import PROJECT_ROOT
 
 POLICIES_DIR = PROJECT_ROOT / "knowledge" / "policies"
 _ID = re.compile(r"^[a-z][a-z0-9_]*$")
 
 
-class PolicyError(ValueError):
-    def __init__(self, file: str, key: str, reason: str) -> None:
-        self.file, self.key, self.reason = file, key, reason
-        super().__init__(f"{file}: {key}: {reason}")
+class PolicyError(KnowledgeFileError):
+    """A policy article file is wrong."""
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,8 @@ from bot.conversation.emergency import detect
     ("老人晕倒了", "threat_to_life", "life_threatening"),
     ("我家着火了", "fire", "urgent"),
     ("我爸突发脑梗住院了，住院费凑不齐", "sudden_illness", "urgent"),
-    ("家里房子被洪水冲了", "disaster", "urgent"),
+    ("家里房子被洪水冲了", "disaster_damage", "urgent"),
+    ("台风把房顶掀了", "disaster_damage", "urgent"),
     ("我在外地钱包丢了回不了家", "no_food_or_shelter", "urgent"),
 ])  # fmt: skip
 def test_kinds(text, kind, severity):
