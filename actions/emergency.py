@@ -62,6 +62,8 @@ class ValidateEmergencyForm(FormValidationAction):
 
     def validate_lead_consent(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
                               domain: DomainDict) -> Dict[Text, Any]:  # fmt: skip
+        if value is None:  # the form's activation re-validates slots just cleared: nothing was said yet
+            return {"lead_consent": None}
         agreed, phone = parse_consent(str(value))
         if agreed is None:
             dispatcher.utter_message(text="请回复“同意”或直接发手机号；不需要的话回复“不用”。")
@@ -72,6 +74,8 @@ class ValidateEmergencyForm(FormValidationAction):
 
     def validate_lead_phone(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
                             domain: DomainDict) -> Dict[Text, Any]:  # fmt: skip
+        if value is None:
+            return {"lead_phone": None}
         phone = find_phone(str(value))
         if phone:
             return {"lead_phone": phone}
@@ -83,6 +87,8 @@ class ValidateEmergencyForm(FormValidationAction):
 
     def validate_lead_place(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
                             domain: DomainDict) -> Dict[Text, Any]:  # fmt: skip
+        if value is None:
+            return {"lead_place": None}
         place = str(value).strip()[:200]
         events: Dict[Text, Any] = {"lead_place": place or SKIPPED}
         region = find_region(place)

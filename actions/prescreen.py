@@ -57,7 +57,8 @@ class ValidatePrescreenForm(FormValidationAction):
     def validate_prescreen_answer(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
                                   domain: DomainDict) -> Dict[Text, Any]:  # fmt: skip
         state = tracker.get_slot("prescreen_state")
-        if value == FINISHED or not state:
+        if value is None or value == FINISHED or not state:
+            # None: the form's activation re-validates the slot the start action cleared; nothing was said.
             return {"prescreen_answer": value}
         events = _turn_events(prescreen.step(state, str(value)))
         if not events["region"]:

@@ -114,3 +114,16 @@ async def test_the_form_asks_nothing_more_once_consent_is_refused():
 def test_phone_answers(answer, expected):
     result = ValidateEmergencyForm().validate_lead_phone(answer, CollectingDispatcher(), tracker(answer), {})
     assert result["lead_phone"] == expected
+
+
+def test_slots_cleared_before_the_form_starts_are_asked_not_refused():
+    # On activation the form re-validates the slots action_emergency just cleared (value None).
+    form = ValidateEmergencyForm()
+    for slot in ("lead_consent", "lead_phone", "lead_place"):
+        assert getattr(form, f"validate_{slot}")(None, CollectingDispatcher(), tracker(""), {}) == {slot: None}
+
+
+def test_the_prescreen_form_activation_does_not_count_as_an_answer():
+    state = {"household": {}, "pending": "region", "unknown": [], "retries": 0}
+    t = tracker("", {"prescreen_state": state}, active_loop="prescreen_form")
+    assert ValidatePrescreenForm().validate_prescreen_answer(None, CollectingDispatcher(), t, {}) == {"prescreen_answer": None}

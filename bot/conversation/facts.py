@@ -178,8 +178,8 @@ def parse_answer(field: str, text: str) -> Any:
 
 # --- consent and a phone number (emergency leads) ---------------------------------------------------
 _PHONE = re.compile(r"(?<!\d)(?:\+?86[- ]?)?(1[3-9]\d[- ]?\d{4}[- ]?\d{4}|0\d{2,3}[- ]?\d{7,8})(?!\d)")
-_CONSENT_NO = re.compile(r"不用|不要|不需要|不同意|不想|不愿意|不留|算了|别|拒绝|没必要|^不$|^否|^no", re.I)
-_CONSENT_YES = re.compile(r"同意|可以|好的?|行|愿意|需要|要的?|麻烦|留|是的?|嗯|对|^ok|^yes", re.I)
+_CONSENT_NO = re.compile(r"不用|不要|不需要|不同意|不想|不愿意|不留|算了|别|拒绝|没必要|^不$|^否|^no\b", re.I)
+_CONSENT_YES = re.compile(r"同意|可以|好的?|行|愿意|需要|要的?|麻烦|留|是的?|嗯|对|^ok\b|^yes\b", re.I)
 
 
 def find_phone(text: str) -> Optional[str]:
