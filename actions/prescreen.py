@@ -37,7 +37,9 @@ class ActionStartPrescreen(Action):
         if state and state.get("pending"):  # 继续: an interrupted pre-screen (e.g. by an emergency) resumes
             turn = prescreen.resume(state)
         else:
-            turn = prescreen.start(text, region=tracker.get_slot("region"))
+            region = tracker.get_slot("region")
+            # A region the resident named is reused; "CN" (they did not know) is asked again.
+            turn = prescreen.start(text, region=region if region and region.isdigit() else None)
         return [SlotSet(name, value) for name, value in _turn_events(turn).items() if name != "region" or value]
 
 
