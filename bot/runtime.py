@@ -11,6 +11,7 @@ from sqlalchemy.orm import sessionmaker
 
 from bot.db import create_db_engine, session_factory
 from bot.handoff import HandoffService
+from bot.hotline import CallService
 from bot.leads import LeadService, StaffService
 from bot.settings import PROJECT_ROOT, get_settings
 
@@ -58,6 +59,10 @@ def household_secret() -> bytes:
 
 def lead_service() -> LeadService:
     return LeadService(sessions(), household_secret())
+
+
+def call_service() -> CallService:
+    return CallService(sessions(), lead_service())
 
 
 def staff_service() -> StaffService:

@@ -14,8 +14,11 @@ from bot.api.errors import bad_request, dumps, error_response, errors_middleware
 from bot import runtime
 from bot.api import console
 from bot.api.leads import LEADS_KEY, STAFF_KEY
+from bot.api.hotline import CALLS_KEY
+from bot.api.hotline import add_routes as add_hotline_routes
 from bot.api.leads import add_routes as add_lead_routes
 from bot.api.openapi import openapi_document
+from bot.hotline import CallService
 from bot.leads import LeadService, StaffService
 from bot.eligibility import Household, RegionBook, ScreeningError, default_book, screen
 from bot.input_errors import describe
@@ -94,13 +97,16 @@ def create_app(
     book: Optional[RegionBook] = None,
     leads: Optional[LeadService] = None,
     staff: Optional[StaffService] = None,
+    calls: Optional[CallService] = None,
 ) -> web.Application:
     """The whole API. Services default to the ones the settings describe (built here, not at import)."""
     app = web.Application(middlewares=[errors_middleware], client_max_size=256 * 1024)
     app[BOOK_KEY] = book or default_book()
     app[LEADS_KEY] = leads or runtime.lead_service()
     app[STAFF_KEY] = staff or runtime.staff_service()
+    app[CALLS_KEY] = calls or runtime.call_service()
     add_lead_routes(app)
+    add_hotline_routes(app)
     console.setup(app)
     app.router.add_get("/api/v1/health", health)
     app.router.add_post("/api/v1/screenings", create_screening)

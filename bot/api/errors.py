@@ -17,6 +17,9 @@ LEAD_ERROR_STATUS = {
     "transition_refused": 409,
     "claim_conflict": 409,
     "invalid_lead": 400,
+    "call_not_found": 404,
+    "invalid_call_request": 400,
+    "call_ended": 409,
 }
 
 

@@ -86,7 +86,7 @@ def event_to_dict(event: LeadEvent) -> dict:
     }
 
 
-async def _json_object(request: web.Request) -> dict:
+async def json_object(request: web.Request) -> dict:
     try:
         body = await request.json()
     except (ValueError, UnicodeDecodeError) as error:
@@ -130,7 +130,7 @@ def _lead_id(request: web.Request) -> int:
 
 async def file_lead(request: web.Request) -> web.Response:
     await current_staff(request)
-    body = await _json_object(request)
+    body = await json_object(request)
     try:
         draft = LeadDraft(**body)
     except ValidationError as error:
@@ -170,7 +170,7 @@ async def claim_lead(request: web.Request) -> web.Response:
 
 async def transition_lead(request: web.Request) -> web.Response:
     staff = await current_staff(request)
-    body = await _json_object(request)
+    body = await json_object(request)
     try:
         to_state = LeadState(body.get("to_state"))
     except ValueError:
@@ -186,7 +186,7 @@ async def transition_lead(request: web.Request) -> web.Response:
 
 async def refer_lead(request: web.Request) -> web.Response:
     staff = await current_staff(request)
-    body = await _json_object(request)
+    body = await json_object(request)
     lead = await asyncio.to_thread(
         request.app[LEADS_KEY].refer, _lead_id(request), staff, str(body.get("department") or ""), str(body.get("note") or "")
     )
@@ -195,7 +195,7 @@ async def refer_lead(request: web.Request) -> web.Response:
 
 async def merge_lead(request: web.Request) -> web.Response:
     staff = await current_staff(request)
-    body = await _json_object(request)
+    body = await json_object(request)
     into = body.get("into")
     if not isinstance(into, int) or isinstance(into, bool):
         raise bad_request("invalid_into", "into must be a lead id (integer)", "请填写要并入的线索编号")

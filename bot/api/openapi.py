@@ -108,6 +108,30 @@ def openapi_document() -> dict:
         "/api/v1/leads/{id}/merge": {"post": {**secured, "summary": "merge into another open lead: {into, note}", "parameters": [lead_id],
                                               "responses": {"200": {"description": "merged"}, "409": err("not allowed")}}},
     }  # fmt: skip
+    call_id = {"name": "call_id", "in": "path", "required": True, "schema": {"type": "string"}}
+    call_paths = {
+        "/api/v1/calls": {"post": {**secured, "summary": "start assisting a 12345 call: {call_id, operator} (idempotent)",
+                                   "responses": {"201": {"description": "{call}"}, "400": bad, "401": err("no or bad token")}}},
+        "/api/v1/calls/{call_id}": {
+            "get": {**secured, "summary": "the call: summary, category, lead_id", "parameters": [call_id],
+                    "responses": {"200": {"description": "{call}"}, "404": err("no such call")}},
+            "patch": {**secured, "summary": "the operator edits {summary, category}", "parameters": [call_id],
+                      "responses": {"200": {"description": "{call}"}, "400": bad, "404": err("no such call")}},
+        },
+        "/api/v1/calls/{call_id}/utterances": {"post": {
+            **secured, "parameters": [call_id],
+            "summary": "one utterance from ASR: {seq, speaker: caller|operator, text}; a resent seq is not heard twice",
+            "responses": {"200": {"description": "{suggestions: [≤3 {article, title, text, citations, confidence}], next_question, "
+                                                 "facts, urgency: {kind, severity, reason, advice} | null, lead_draft | null, screening}"},
+                          "400": bad, "404": err("no such call"), "409": err("the call has ended")}}},
+        "/api/v1/calls/{call_id}/end": {"post": {**secured, "summary": "end the call: suggested summary and ticket category",
+                                                 "parameters": [call_id], "responses": {"200": {"description": "{call}"}, "404": err("no such call")}}},
+        "/api/v1/calls/{call_id}/lead": {"post": {
+            **secured, "parameters": [call_id],
+            "summary": "file the call's lead draft into the warning queue, with the operator's changes (any LeadDraft field "
+                       "but idempotency_key/source_channel/conversation_id); once per call",
+            "responses": {"201": {"description": "{lead_id}"}, "400": bad, "404": err("no such call")}}},
+    }  # fmt: skip
     return {
         "openapi": "3.0.3",
         "info": {"title": "jiuzhu 救助 API", "version": "1"},
@@ -140,6 +164,7 @@ def openapi_document() -> dict:
             },
             "/api/v1/openapi.json": {"get": {"summary": "this document", "responses": {"200": {"description": "OpenAPI 3"}}}},
             **lead_paths,
+            **call_paths,
         },
         "components": {
             "schemas": schemas,

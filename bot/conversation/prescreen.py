@@ -14,12 +14,10 @@ from typing import Any, Dict, List, Optional
 
 from pydantic import ValidationError
 
-from bot.conversation.facts import (
-    UNKNOWN, facts_in, is_bare_correction, is_stop, parse_answer, region_name,
-)  # fmt: skip
+from bot.conversation.facts import UNKNOWN, facts_in, is_bare_correction, is_stop, parse_answer
 from bot.eligibility import Household, screen
 from bot.eligibility.questions import label_for, question_for
-from bot.eligibility.result import CATEGORY_NAMES, ScreeningResult, Verdict
+from bot.eligibility.result import ScreeningResult, Verdict
 from bot.eligibility.parameters import ROOT_REGION
 
 REGION_QUESTION = "您家在哪个省、哪个市（县）？各地低保标准不同，我按当地的标准帮您算。"
@@ -57,7 +55,8 @@ def _set(household: Dict[str, Any], field: str, value: Any) -> None:
     members[index][name] = str(value) if isinstance(value, Decimal) else value
 
 
-def _merge_facts(state: Dict[str, Any], facts: Dict[str, Any]) -> None:
+def merge_facts(state: Dict[str, Any], facts: Dict[str, Any]) -> None:
+    """Facts into the state's household; a later statement replaces an earlier one."""
     household = state["household"]
     for field, value in facts.items():
         _set(household, field, value)
@@ -73,13 +72,13 @@ def _merge_facts(state: Dict[str, Any], facts: Dict[str, Any]) -> None:
 def start(text: str, region: Optional[str] = None, on: Optional[dt.date] = None) -> Turn:
     """Begin with the resident's first message, taking every fact it already states."""
     state = new_state(region)
-    _merge_facts(state, facts_in(text))
-    return _next(state, on, prefix="好的，我来帮您初步算一算，一次问一个问题，随时可以说“不测了”停止。")
+    merge_facts(state, facts_in(text))
+    return next_turn(state, on, prefix="好的，我来帮您初步算一算，一次问一个问题，随时可以说“不测了”停止。")
 
 
 def resume(state: Dict[str, Any]) -> Turn:
     """Back to an interrupted pre-screen (e.g. after an emergency): ask the pending question again."""
-    return Turn(state, _join("好的，我们接着刚才的测算。", _question_text(state, state["pending"])))
+    return Turn(state, _join("好的，我们接着刚才的测算。", question_text(state, state["pending"])))
 
 
 def step(state: Dict[str, Any], text: str, on: Optional[dt.date] = None) -> Turn:
@@ -109,12 +108,12 @@ def step(state: Dict[str, Any], text: str, on: Optional[dt.date] = None) -> Turn
         if state["retries"] > MAX_RETRIES:
             state["unknown"].append(pending)
         else:
-            return Turn(state, f"{NOT_UNDERSTOOD}{_question_text(state, pending)}")
-    _merge_facts(state, facts)
-    return _next(state, on)
+            return Turn(state, f"{NOT_UNDERSTOOD}{question_text(state, pending)}")
+    merge_facts(state, facts)
+    return next_turn(state, on)
 
 
-def _question_text(state: Dict[str, Any], field: str) -> str:
+def question_text(state: Dict[str, Any], field: str) -> str:
     if field == "region":
         return REGION_QUESTION
     return question_for(field, state["household"].get("size")).text
@@ -124,7 +123,7 @@ def _household(state: Dict[str, Any]) -> Household:
     return Household(**state["household"])
 
 
-def _next(state: Dict[str, Any], on: Optional[dt.date], prefix: str = "") -> Turn:
+def next_turn(state: Dict[str, Any], on: Optional[dt.date], prefix: str = "") -> Turn:
     state["retries"] = 0 if state.get("pending") is None or state["pending"] in state["household"] else state["retries"]
     if "region" not in state["household"]:
         state["pending"] = "region"
@@ -147,7 +146,7 @@ def _next(state: Dict[str, Any], on: Optional[dt.date], prefix: str = "") -> Tur
     if asked != state.get("pending"):
         state["retries"] = 0
     state["pending"] = asked
-    return Turn(state, _join(prefix, _question_text(state, asked)))
+    return Turn(state, _join(prefix, question_text(state, asked)))
 
 
 def _join(*parts: str) -> str:
@@ -190,11 +189,3 @@ def render_verdict(result: ScreeningResult, state: Optional[Dict[str, Any]] = No
     if citations:
         lines.append("依据：" + "；".join(citations))
     return "\n".join(lines)
-
-
-def category_name(rule: Optional[str]) -> str:
-    return CATEGORY_NAMES.get(rule, "暂不符合") if rule else "暂不符合"
-
-
-def describe_region(code: str) -> str:
-    return region_name(code)

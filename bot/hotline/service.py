@@ -1,0 +1,131 @@
+"""Calls: start, hear an utterance (idempotent per sequence number), end with an editable summary,
+and file the call's lead in the warning queue with one call."""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any, Callable, Dict, Optional
+
+from sqlalchemy import insert, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import sessionmaker
+
+from bot.conversation import assist
+from bot.db import utcnow
+from bot.hotline.tables import call_utterances, calls
+from bot.leads import LeadDraft, LeadService
+from bot.leads.model import LeadError
+from bot.privacy import mask_pii
+
+SPEAKERS = ("caller", "operator")
+
+
+class CallError(LeadError):
+    code = "invalid_call_request"
+    message_zh = "通话记录操作失败"
+
+
+class CallEnded(CallError):
+    code = "call_ended"
+    message_zh = "这通电话已经结束"
+
+
+class CallNotFound(CallError):
+    code = "call_not_found"
+    message_zh = "没有找到这通电话，请先开始通话"
+
+
+@dataclass
+class Call:
+    id: int
+    call_id: str
+    operator: str
+    state: Dict[str, Any]
+    started_at: dt.datetime
+    ended_at: Optional[dt.datetime]
+    summary: Optional[str]
+    category: Optional[str]
+    lead_id: Optional[int]
+
+    def to_dict(self) -> dict:
+        return {"call_id": self.call_id, "operator": self.operator, "started_at": self.started_at.isoformat(),
+                "ended_at": self.ended_at.isoformat() if self.ended_at else None, "summary": self.summary,
+                "category": self.category, "lead_id": self.lead_id}  # fmt: skip
+
+
+class CallService:
+    def __init__(self, sessions: sessionmaker, leads: LeadService, clock: Callable = utcnow) -> None:
+        self._sessions = sessions
+        self._leads = leads
+        self._clock = clock
+
+    def start(self, call_id: str, operator: str) -> Call:
+        """Idempotent: starting a call that exists returns it."""
+        try:
+            with self._sessions.begin() as session:
+                session.execute(insert(calls).values(call_id=call_id, operator=operator, state=assist.new_call(),
+                                                     started_at=self._clock()))  # fmt: skip
+        except IntegrityError:
+            pass
+        return self.get(call_id)
+
+    def get(self, call_id: str) -> Call:
+        with self._sessions() as session:
+            row = session.execute(select(calls).where(calls.c.call_id == call_id)).mappings().first()
+        if row is None:
+            raise CallNotFound(f"no call {call_id!r}")
+        return Call(**row)
+
+    def hear(self, call_id: str, seq: int, speaker: str, text: str) -> assist.Assistance:
+        """One utterance. A resent utterance (same seq) is not heard twice: the assistance is computed
+        from the state as it stands, without changing it."""
+        if speaker not in SPEAKERS:
+            raise CallError(f"speaker must be one of {SPEAKERS}", "说话人只能是来电人（caller）或话务员（operator）")
+        with self._sessions.begin() as session:
+            row = session.execute(select(calls).where(calls.c.call_id == call_id).with_for_update()).mappings().first()
+            if row is None:
+                raise CallNotFound(f"no call {call_id!r}")
+            if row["ended_at"] is not None:
+                raise CallEnded(f"call {call_id!r} has ended")
+            seen = session.execute(select(call_utterances.c.id).where(
+                call_utterances.c.call_ref == row["id"], call_utterances.c.seq == seq)).first()  # fmt: skip
+            state, assistance = assist.hear(row["state"], speaker, text)
+            if seen is None:
+                session.execute(insert(call_utterances).values(call_ref=row["id"], seq=seq, speaker=speaker,
+                                                               text=mask_pii(text), at=self._clock()))  # fmt: skip
+                session.execute(update(calls).where(calls.c.id == row["id"]).values(state=state))
+        return assistance
+
+    def end(self, call_id: str) -> Call:
+        """End the call with a suggested summary and ticket category (kept if already edited)."""
+        call = self.get(call_id)
+        if call.ended_at is None:
+            suggested = assist.summarise(call.state)
+            with self._sessions.begin() as session:
+                session.execute(update(calls).where(calls.c.id == call.id, calls.c.ended_at.is_(None)).values(
+                    ended_at=self._clock(), summary=suggested["summary"], category=suggested["category"]))  # fmt: skip
+        return self.get(call_id)
+
+    def edit(self, call_id: str, summary: Optional[str] = None, category: Optional[str] = None) -> Call:
+        call = self.get(call_id)
+        values = {k: v for k, v in (("summary", summary), ("category", category)) if v is not None}
+        if values:
+            with self._sessions.begin() as session:
+                session.execute(update(calls).where(calls.c.id == call.id).values(**values))
+        return self.get(call_id)
+
+    def file_lead(self, call_id: str, overrides: Dict[str, Any]) -> int:
+        """The call's lead draft, with the operator's changes, into the warning queue; once per call."""
+        call = self.get(call_id)
+        _, latest = assist.hear(call.state, "operator", "")
+        draft = dict(latest.lead_draft or {"cause": "other", "severity": "normal", "source_channel": "hotline",
+                                           "description": call.summary or "热线来电", "region": None})  # fmt: skip
+        draft.update({k: v for k, v in overrides.items() if v is not None})
+        draft.update(idempotency_key=f"hotline:{call_id}", conversation_id=call_id, source_channel="hotline")
+        if not draft.get("region"):
+            raise CallError("the lead needs a region (administrative code)", "请填写线索所在地区（行政区划代码）")
+        filed = self._leads.file(LeadDraft(**draft))
+        lead_id = filed.merged_into or filed.lead.id
+        with self._sessions.begin() as session:
+            session.execute(update(calls).where(calls.c.id == call.id).values(lead_id=lead_id))
+        return lead_id
