@@ -32,3 +32,8 @@ def test_threat_to_life_gets_120_first_and_relief_without_hukou_limit():
     advice = detect("我妈昏迷了").advice
     assert advice.startswith("有生命危险请立即拨打120")
     assert "不受户籍" in advice and "24小时先行救助" in advice and "依据：" in advice
+
+
+def test_being_hit_is_violence_but_call_me_is_not():
+    assert detect("我老公喝醉了打我").kind == "violence"
+    assert detect("打我电话就行") is None and detect("有事打我手机") is None
