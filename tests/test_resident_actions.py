@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import pytest
 from rasa_sdk import Tracker
-from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.emergency import ActionEmergency, ActionFileEmergencyLead, ValidateEmergencyForm
