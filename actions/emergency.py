@@ -17,15 +17,14 @@ from rasa_sdk.types import DomainDict
 from sqlalchemy.exc import SQLAlchemyError
 
 from bot import runtime
-from bot.conversation.emergency import detect
-from bot.conversation.facts import find_phone, find_region, parse_consent
+from bot.conversation.emergency import detect, generic_advice
+from bot.conversation.facts import find_region, parse_consent
 from bot.leads import LeadDraft
-from bot.privacy import mask_pii
+from bot.privacy import find_phone, mask_pii
 
 logger = logging.getLogger(__name__)
 
 UNKNOWN_REGION = "000000"  # no region named: the lead waits for an admin to route it
-GENERIC_ADVICE = "如有生命危险，请立即拨打110、120或119。遇到急难可以向事发地的乡镇（街道）申请临时救助，不受户籍限制，可以24小时先行救助，也可以拨打12345。"
 SKIPPED = "__skipped__"
 CHANNELS = {"wechat": "wechat", "hotline": "hotline"}
 
@@ -38,10 +37,9 @@ class ActionEmergency(Action):
         message = tracker.latest_message
         text = message.get("text") or ""
         found = detect(text)
-        dispatcher.utter_message(text=found.advice if found else GENERIC_ADVICE)
+        dispatcher.utter_message(text=found.advice if found else generic_advice())
         events = [
             SlotSet("emergency_text", text),
-            SlotSet("emergency_kind", found.kind if found else "other"),
             SlotSet("emergency_message_id", message.get("message_id") or f"event-{len(tracker.events)}"),
             SlotSet("lead_consent", None), SlotSet("lead_phone", None), SlotSet("lead_place", None),
         ]  # fmt: skip
@@ -134,7 +132,7 @@ class ActionFileEmergencyLead(Action):
             logger.exception("emergency lead not filed (conversation=%s)", mask_pii(tracker.sender_id))
             dispatcher.utter_message(text="抱歉，登记暂时没有成功。请直接拨打12345政务服务便民热线说明情况；有生命危险请拨打110、120。")
             return []
-        lead_id = filed.merged_into or filed.lead.id
+        lead_id = filed.lead_id
         logger.info("emergency lead %s filed (kind=%s, created=%s)", lead_id, found.kind if found else "other", filed.created)
         if phone:
             reply = f"已把您的情况登记给当地民政工作人员（线索编号 {lead_id}），他们会尽快打电话联系您。"

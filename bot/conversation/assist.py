@@ -17,11 +17,13 @@ from bot.conversation.emergency import detect
 from bot.conversation.facts import facts_in
 from bot.eligibility import Household, screen
 from bot.eligibility.questions import label_for
-from bot.leads.model import SEVERITY_RANK, Severity
+from bot.leads.model import more_severe
 from bot.policies import default_desk
 from bot.privacy import mask_pii
 
 MAX_SUGGESTIONS = 3
+# A caller's line counts as a topic of the call (for the summary) only on a clear match.
+TOPIC_MIN_CONFIDENCE = 0.3
 # Ticket categories of the 12345 work order the summary suggests (the operator can change it).
 CATEGORY_EMERGENCY = "社会救助-急难求助"
 CATEGORY_SCREENING = "社会救助-低保等救助申请咨询"
@@ -72,29 +74,32 @@ def hear(state: Dict[str, Any], speaker: str, text: str, on: Optional[dt.date] =
         merged = {"household": state["household"], "unknown": []}
         prescreen.merge_facts(merged, facts_in(text))
         found = detect(text)
-        if found and (state["urgency"] is None or SEVERITY_RANK[found.severity] < SEVERITY_RANK[Severity(state["urgency"]["severity"])]):
+        if found and (state["urgency"] is None or more_severe(found.severity, state["urgency"]["severity"])):
             state["urgency"] = {"kind": found.kind, "severity": found.severity.value, "cause": found.cause.value,
                                 "reason": f"来电人说：“{mask_pii(found.matched)}”", "advice": found.advice,
                                 "utterance": mask_pii(text)[:500]}  # fmt: skip
-    desk = default_desk()
-    region = state["household"].get("region")
     suggestions = []
     if speaker == "caller":
-        for match in desk.search(text, MAX_SUGGESTIONS):
-            answer = desk.render(match.article, region, on, match.score)
-            suggestions.append({"article": match.article.id, "title": match.article.title, "text": answer.text,
-                                "citations": answer.citations, "confidence": round(match.score, 3)})  # fmt: skip
-        if suggestions and suggestions[0]["article"] not in state["topics"] and suggestions[0]["confidence"] >= 0.3:
+        for answer in default_desk().suggest(text, state["household"].get("region"), on, MAX_SUGGESTIONS):
+            suggestions.append({"article": answer.article.id, "title": answer.article.title, "text": answer.text,
+                                "citations": answer.citations, "confidence": round(answer.score, 3)})  # fmt: skip
+        if suggestions and suggestions[0]["article"] not in state["topics"] and suggestions[0]["confidence"] >= TOPIC_MIN_CONFIDENCE:
             state["topics"].append(suggestions[0]["article"])
     question, screening = _next_question(state["household"], on)
     urgency = state["urgency"]
-    draft = None
-    if urgency:
-        draft = {"cause": urgency["cause"], "severity": urgency["severity"], "description": urgency["utterance"],
-                 "region": region if region and region.isdigit() else None, "source_channel": "hotline"}  # fmt: skip
     return state, Assistance(suggestions, question, _facts_for_people(state["household"]),
                              {k: urgency[k] for k in ("kind", "severity", "reason", "advice")} if urgency else None,
-                             draft, screening)  # fmt: skip
+                             lead_draft(state), screening)  # fmt: skip
+
+
+def lead_draft(state: Dict[str, Any]) -> Optional[dict]:
+    """What the operator would file for this call: only once something urgent was heard."""
+    urgency = state["urgency"]
+    if not urgency:
+        return None
+    region = state["household"].get("region")
+    return {"cause": urgency["cause"], "severity": urgency["severity"], "description": urgency["utterance"],
+            "region": region if region and region.isdigit() else None, "source_channel": "hotline"}  # fmt: skip
 
 
 def summarise(state: Dict[str, Any]) -> Dict[str, str]:

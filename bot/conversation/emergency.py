@@ -41,22 +41,32 @@ class Emergency:
 
 
 @lru_cache(maxsize=1)
-def _rules() -> Tuple[List[EmergencyKind], re.Pattern, str, List[str]]:
+def _rules() -> Tuple[List[EmergencyKind], re.Pattern, str, List[str], str]:
     raw = yaml.safe_load(RULES.read_text(encoding="utf-8"))
     kinds = [
         EmergencyKind(name, Severity(k["severity"]), Cause(k["cause"]), bool(k.get("always")),
                       re.compile("|".join(f"(?:{p})" for p in k["patterns"])), " ".join(k["first"].split()))
         for name, k in raw["kinds"].items()
     ]  # fmt: skip
-    return kinds, re.compile(raw["situation"]), " ".join(raw["relief"].split()), list(raw["relief_citations"])
+    return (kinds, re.compile(raw["situation"]), " ".join(raw["relief"].split()), list(raw["relief_citations"]),
+            " ".join(raw["generic_first"].split()))  # fmt: skip
+
+
+def _advice(first: str) -> str:
+    _, _, relief, citations, _ = _rules()
+    return f"{first}\n{relief}\n依据：{'；'.join(citations)}"
+
+
+def generic_advice() -> str:
+    """For a message the classifier called an emergency though no rule names its kind."""
+    return _advice(_rules()[4])
 
 
 def detect(text: str) -> Optional[Emergency]:
     """The most urgent emergency the message describes, or None."""
-    kinds, situation, relief, citations = _rules()
+    kinds, situation, _, _, _ = _rules()
     for kind in kinds:
         match = kind.pattern.search(text)
         if match and (kind.always or situation.search(text)):
-            advice = f"{kind.first}\n{relief}\n依据：{'；'.join(citations)}"
-            return Emergency(kind.name, kind.severity, kind.cause, advice, match.group(0))
+            return Emergency(kind.name, kind.severity, kind.cause, _advice(kind.first), match.group(0))
     return None

@@ -8,6 +8,8 @@ from typing import Any, Dict, List, Optional, Tuple
 
 from bot.conversation.numbers import AMOUNT, CN_NUMERAL, find_income, monthly, parse_amount, parse_count
 from bot.eligibility.engine import default_book
+from bot.eligibility.parameters import ROOT_REGION
+from bot.privacy import find_phone
 
 UNKNOWN = object()  # the resident does not know: never read as zero or no
 
@@ -34,7 +36,7 @@ def region_aliases() -> List[Tuple[str, str]]:
     """(alias, code), longest alias first: 吉林省长春市 → 长春市, 长春; 吉林省 → 吉林."""
     aliases = []
     for region in default_book().regions():
-        if region.code == "CN":
+        if region.code == ROOT_REGION:
             continue
         parts = re.findall(r".+?(?:省|自治区|市|州|县|区)", region.name) or [region.name]
         last = parts[-1]
@@ -54,15 +56,12 @@ def find_region(text: str) -> Optional[str]:
     return max(specific, key=len) if specific else found[0][2]
 
 
-def region_name(code: str) -> str:
-    return default_book().region(code).name
-
-
 # --- facts in any message ----------------------------------------------------------------------------
 _SIZE = re.compile(rf"(?:一家|家里|全家|家有|我家|我们家)?\s*(?P<n>[\d{CN_NUMERAL}]+)\s*(?:口人|口之家|口)")
 _ALONE = re.compile(r"就我一个人?|我一个人(?:过|住|生活)|独自(?:一人|生活)|一个人过|一个人住|孤身一人|单身一人|独居")
 _URBAN = re.compile(r"城市|城里|城镇|市区|县城|小区|城区|镇上")
 _RURAL = re.compile(r"农村|村里|乡下|村子|老家种地|农民|村上")
+_NO_INCOME = re.compile(r"没有(?:任何)?收入|没收入|一分收入都没有|没有生活来源")
 _AGE = re.compile(rf"(?P<n>[\d{CN_NUMERAL}]+)\s*(?:岁|周岁)")
 
 
@@ -77,7 +76,7 @@ def facts_in(text: str) -> Dict[str, Any]:
     income = find_income(text)
     if income:
         facts["monthly_income"] = monthly(*income)
-    elif re.search(r"没有(?:任何)?收入|没收入|一分收入都没有|没有生活来源", text):
+    elif _NO_INCOME.search(text):
         facts["monthly_income"] = Decimal(0)
     if _RURAL.search(text):
         facts["area"] = "rural"
@@ -103,7 +102,6 @@ _EMPLOYMENT = [("unable", r"干不了|不能干|没法干|干不动|不能工作
                ("employed", r"有工作|上班|打工|在干|有活|工作着|在职")]  # fmt: skip
 _SELF_CARE = [("none", r"完全不能|不能自理|瘫痪|卧床|全靠人"), ("partial", r"部分|有时|一部分|半|需要人帮"),
               ("full", r"能自理|完全自理|能照顾自己|生活自理|可以自理|能")]  # fmt: skip
-_CN_GRADE = {"一": 1, "二": 2, "三": 3, "四": 4}
 
 MONTHLY_FIELDS = {"monthly_income"}
 TOTAL_12M_FIELDS = {"rigid_expense_12m", "income_12m"}
@@ -119,7 +117,7 @@ def _yes_no(text: str) -> Optional[bool]:
 
 
 def _money(text: str, per_month: bool) -> Optional[Decimal]:
-    if re.search(r"^(?:没有|没|无|零|0)(?:收入|钱)?$|没有收入|没收入|一分(?:钱)?(?:都)?没有", text.strip()):
+    if _NO_INCOME.search(text) or re.search(r"^(?:没有|没|无|零|0)(?:收入|钱)?$|一分(?:钱)?(?:都)?没有", text.strip()):
         return Decimal(0)
     income = find_income(text)
     if income:
@@ -167,7 +165,7 @@ def parse_answer(field: str, text: str) -> Any:
         return next((kind for kind, pattern in _KINDS if re.search(pattern, text)), None)
     if name == "disability_grade":
         match = _GRADE.search(text) or re.fullmatch(r"\s*([一二三四1-4])\s*", text)
-        return (_CN_GRADE.get(match.group(1)) or int(match.group(1))) if match else None
+        return parse_count(match.group(1)) if match else None
     if name == "employment":
         return next((value for value, pattern in _EMPLOYMENT if re.search(pattern, text)), None)
     if name == "self_care":
@@ -176,14 +174,8 @@ def parse_answer(field: str, text: str) -> Any:
 
 
 # --- consent and a phone number (emergency leads) ---------------------------------------------------
-_PHONE = re.compile(r"(?<!\d)(?:\+?86[- ]?)?(1[3-9]\d[- ]?\d{4}[- ]?\d{4}|0\d{2,3}[- ]?\d{7,8})(?!\d)")
 _CONSENT_NO = re.compile(r"不用|不要|不需要|不同意|不想|不愿意|不留|算了|别|拒绝|没必要|^不$|^否|^no\b", re.I)
 _CONSENT_YES = re.compile(r"同意|可以|好的?|行|愿意|需要|要的?|麻烦|留|是的?|嗯|对|^ok\b|^yes\b", re.I)
-
-
-def find_phone(text: str) -> Optional[str]:
-    match = _PHONE.search(text)
-    return re.sub(r"[- ]", "", match.group(1)) if match else None
 
 
 def parse_consent(text: str) -> Tuple[Optional[bool], Optional[str]]:

@@ -35,7 +35,7 @@ def _chinese_integer(text: str) -> Optional[int]:
             last_unit = unit
     if number is not None:
         # 一千二 = 1200, 两千五 = 2500, 一万二 = 12000: a trailing digit is one unit below the last.
-        if last_unit and last_unit >= 100 and not text.endswith("零" + text[-1:]) and "零" not in text[-2:-1]:
+        if last_unit and last_unit >= 100 and text[-2:-1] != "零":
             section += number * (last_unit // 10 if last_unit < 10000 else 1000)
         else:
             section += number

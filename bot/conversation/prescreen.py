@@ -7,7 +7,6 @@ even when another question was asked, and a later statement corrects an earlier 
 from __future__ import annotations
 
 import datetime as dt
-import re
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, Dict, List, Optional
@@ -16,7 +15,8 @@ from pydantic import ValidationError
 
 from bot.conversation.facts import UNKNOWN, facts_in, is_bare_correction, is_stop, parse_answer
 from bot.eligibility import Household, screen
-from bot.eligibility.questions import label_for, question_for
+from bot.eligibility.engine import HOUSEHOLD_LAYERS
+from bot.eligibility.questions import MEMBER_PATH, label_for, question_for
 from bot.eligibility.result import ScreeningResult, Verdict
 from bot.eligibility.parameters import ROOT_REGION
 
@@ -44,7 +44,7 @@ def new_state(region: Optional[str] = None) -> Dict[str, Any]:
 
 
 def _set(household: Dict[str, Any], field: str, value: Any) -> None:
-    match = re.match(r"^members\[(\d+)\]\.(\w+)$", field)
+    match = MEMBER_PATH.match(field)
     if not match:
         household[field] = str(value) if isinstance(value, Decimal) else value
         return
@@ -124,7 +124,6 @@ def _household(state: Dict[str, Any]) -> Household:
 
 
 def next_turn(state: Dict[str, Any], on: Optional[dt.date], prefix: str = "") -> Turn:
-    state["retries"] = 0 if state.get("pending") is None or state["pending"] in state["household"] else state["retries"]
     if "region" not in state["household"]:
         state["pending"] = "region"
         return Turn(state, _join(prefix, REGION_QUESTION))
@@ -165,7 +164,7 @@ def render_verdict(result: ScreeningResult, state: Optional[Dict[str, Any]] = No
     citations: List[str] = []
     shown = [f for f in result.findings if f.verdict is Verdict.eligible]
     if result.primary is None:
-        shown = [f for f in result.findings if f.rule in ("dibao", "near_dibao", "rigid_expense") and f.verdict is Verdict.not_eligible][:1] + shown
+        shown = [f for f in result.findings if f.rule in HOUSEHOLD_LAYERS and f.verdict is Verdict.not_eligible][:1] + shown
     for finding in shown:
         who = "" if finding.member is None or (state and state["household"].get("size") == 1) else f"（第{finding.member + 1}位家庭成员）"
         lines.append(f"· {finding.name}{who}：{finding.reason}")

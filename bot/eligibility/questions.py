@@ -38,11 +38,11 @@ MEMBER_LABELS = {
     "has_supporter": "有无赡养（抚养、扶养）人", "supporter_able": "赡养人有无能力",
 }  # fmt: skip
 
-_MEMBER_PATH = re.compile(r"^members\[(\d+)\]\.(\w+)$")
+MEMBER_PATH = re.compile(r"^members\[(\d+)\]\.(\w+)$")
 
 
 def question_for(path: str, household_size: int | None) -> Question:
-    match = _MEMBER_PATH.match(path)
+    match = MEMBER_PATH.match(path)
     if match:
         index, name = int(match.group(1)), match.group(2)
         who = "您" if household_size == 1 else f"第{index + 1}位家庭成员"
@@ -51,7 +51,7 @@ def question_for(path: str, household_size: int | None) -> Question:
 
 
 def label_for(path: str, household_size: int | None) -> str:
-    match = _MEMBER_PATH.match(path)
+    match = MEMBER_PATH.match(path)
     if match:
         who = "本人" if household_size == 1 else f"第{int(match.group(1)) + 1}位成员"
         return who + MEMBER_LABELS.get(match.group(2), match.group(2))

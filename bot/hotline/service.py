@@ -117,15 +117,13 @@ class CallService:
     def file_lead(self, call_id: str, overrides: Dict[str, Any]) -> int:
         """The call's lead draft, with the operator's changes, into the warning queue; once per call."""
         call = self.get(call_id)
-        _, latest = assist.hear(call.state, "operator", "")
-        draft = dict(latest.lead_draft or {"cause": "other", "severity": "normal", "source_channel": "hotline",
+        draft = dict(assist.lead_draft(call.state) or {"cause": "other", "severity": "normal", "source_channel": "hotline",
                                            "description": call.summary or "热线来电", "region": None})  # fmt: skip
         draft.update({k: v for k, v in overrides.items() if v is not None})
         draft.update(idempotency_key=f"hotline:{call_id}", conversation_id=call_id, source_channel="hotline")
         if not draft.get("region"):
             raise CallError("the lead needs a region (administrative code)", "请填写线索所在地区（行政区划代码）")
-        filed = self._leads.file(LeadDraft(**draft))
-        lead_id = filed.merged_into or filed.lead.id
+        lead_id = self._leads.file(LeadDraft(**draft)).lead_id
         with self._sessions.begin() as session:
             session.execute(update(calls).where(calls.c.id == call.id).values(lead_id=lead_id))
         return lead_id

@@ -57,6 +57,10 @@ class Severity(str, enum.Enum):
 SEVERITY_RANK = {Severity.life_threatening: 0, Severity.urgent: 1, Severity.normal: 2}
 
 
+def more_severe(a: Severity, b: Severity) -> bool:
+    return SEVERITY_RANK[Severity(a)] < SEVERITY_RANK[Severity(b)]
+
+
 class Cause(str, enum.Enum):  # warning indicators, 001 §2 and ELIGIBILITY.md §6
     illness = "illness"
     schooling = "schooling"

@@ -31,6 +31,7 @@ from bot.leads.model import (
     Severity,
     Staff,
     TransitionRefused,
+    more_severe,
 )
 from bot.leads.tables import lead_events, leads
 from bot.settings import PROJECT_ROOT
@@ -61,6 +62,11 @@ class Filed:
     lead: Lead
     created: bool  # False: this key was filed before, the same lead is returned
     merged_into: Optional[int] = None  # the household's open lead this one was linked to
+
+    @property
+    def lead_id(self) -> int:
+        """The lead staff work on: the household's open lead when this report was linked to it."""
+        return self.merged_into or self.lead.id
 
 
 class LeadService:
@@ -146,7 +152,7 @@ class LeadService:
     @staticmethod
     def _escalate(session: Session, lead, severity: Severity, now) -> None:
         """A more severe report on the household's open lead raises its severity and its due time."""
-        if SEVERITY_RANK[severity] < SEVERITY_RANK[lead["severity"]]:
+        if more_severe(severity, lead["severity"]):
             due_at = min(lead["due_at"], now + timedelta(hours=due_hours()[severity]))
             session.execute(
                 update(leads).where(leads.c.id == lead["id"]).values(severity=severity, due_at=due_at, updated_at=now)

@@ -61,12 +61,15 @@ class PolicyDesk:
     def search(self, text: str, limit: int = 3) -> List[Match]:
         return self._index.search(text, limit)
 
+    def suggest(self, text: str, region: Optional[str] = None, on: Optional[dt.date] = None,
+                limit: int = 3) -> List[Answer]:  # fmt: skip
+        """The best `limit` articles for `text`, rendered, best first (however weak the match)."""
+        return [self.render(m.article, region, on, m.score) for m in self.search(text, limit)]
+
     def answer(self, text: str, region: Optional[str] = None, on: Optional[dt.date] = None) -> Optional[Answer]:
         """The best article for `text`, or None when no article is close enough to answer."""
-        matches = self.search(text, 1)
-        if not matches or matches[0].score < MIN_SCORE:
-            return None
-        return self.render(matches[0].article, region, on, matches[0].score)
+        best = self.suggest(text, region, on, 1)
+        return best[0] if best and best[0].score >= MIN_SCORE else None
 
     def render(self, article: Article, region: Optional[str] = None, on: Optional[dt.date] = None,
                score: float = 1.0) -> Answer:  # fmt: skip

@@ -37,3 +37,10 @@ def test_threat_to_life_gets_120_first_and_relief_without_hukou_limit():
 def test_being_hit_is_violence_but_call_me_is_not():
     assert detect("我老公喝醉了打我").kind == "violence"
     assert detect("打我电话就行") is None and detect("有事打我手机") is None
+
+
+def test_an_emergency_no_rule_names_still_gets_what_to_do_and_relief():
+    from bot.conversation.emergency import generic_advice
+
+    advice = generic_advice()
+    assert advice.startswith("如有生命危险") and "24小时先行救助" in advice and "依据：" in advice
