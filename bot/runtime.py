@@ -5,6 +5,7 @@ import os
 import secrets
 import tempfile
 from functools import lru_cache
+from typing import Optional
 
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import sessionmaker
@@ -14,6 +15,7 @@ from bot.handoff import HandoffService
 from bot.hotline import CallService
 from bot.leads import LeadService, StaffService
 from bot.settings import PROJECT_ROOT, get_settings
+from bot.wechat import CustomerService, DeliveryLog, Protocol, TokenStore, WeChatConfig, WeChatService
 
 
 @lru_cache(maxsize=1)
@@ -65,6 +67,20 @@ def call_service() -> CallService:
     return CallService(sessions(), lead_service())
 
 
+@lru_cache(maxsize=1)
+def wechat_service() -> Optional[WeChatService]:
+    """The WeChat channel's core, or None when no token is configured."""
+    settings = get_settings()
+    if settings.wechat_token is None or not settings.wechat_token.get_secret_value():
+        return None
+    secret = settings.wechat_app_secret.get_secret_value() if settings.wechat_app_secret else ""
+    aes_key = settings.wechat_encoding_aes_key.get_secret_value() if settings.wechat_encoding_aes_key else None
+    config = WeChatConfig(settings.wechat_token.get_secret_value(), settings.wechat_app_id or "", secret, aes_key,
+                          settings.wechat_api_base)  # fmt: skip
+    sender = CustomerService(config, TokenStore(sessions())) if config.can_send else None
+    return WeChatService(Protocol(config), DeliveryLog(sessions()), sender, settings.wechat_reply_seconds)
+
+
 def staff_service() -> StaffService:
     return StaffService(sessions())
 
@@ -76,4 +92,5 @@ def reset() -> None:
     engine.cache_clear()
     sessions.cache_clear()
     household_secret.cache_clear()
+    wechat_service.cache_clear()
     get_settings.cache_clear()

@@ -45,6 +45,18 @@ class Settings(BaseSettings):
         default=10, ge=1, le=100, description="How many recent messages a handoff request keeps."
     )
 
+    # The WeChat Official Account (公众号 → 基本配置). Without a token the channel answers 503.
+    wechat_token: Optional[SecretStr] = Field(default=None, description="服务器配置 Token (3–32 letters/digits)")
+    wechat_app_id: Optional[str] = Field(default=None, description="AppID, for safe mode and the customer-service API")
+    wechat_app_secret: Optional[SecretStr] = Field(default=None, description="AppSecret, for the customer-service API")
+    wechat_encoding_aes_key: Optional[SecretStr] = Field(
+        default=None, description="EncodingAESKey (43 characters): needed for safe (AES) and compatible mode"
+    )
+    wechat_api_base: str = Field(default="https://api.weixin.qq.com", description="WeChat API server (tests use a fake)")
+    wechat_reply_seconds: float = Field(
+        default=4.5, gt=0, le=4.8, description="Reply passively within this; later answers go by customer-service API"
+    )
+
     class Config:
         env_prefix = "JIUZHU_"
         env_file = str(PROJECT_ROOT / ".env")
@@ -56,6 +68,12 @@ class Settings(BaseSettings):
         if level not in LOG_LEVELS:
             raise ValueError(f"log_level must be one of {sorted(LOG_LEVELS)}, got {value!r}")
         return level
+
+    @validator("wechat_encoding_aes_key")
+    def _aes_key(cls, value: Optional[SecretStr]) -> Optional[SecretStr]:
+        if value is not None and value.get_secret_value() and len(value.get_secret_value()) != 43:
+            raise ValueError("wechat_encoding_aes_key must be the 43 characters the WeChat console shows")
+        return value or None
 
     @validator("database_url")
     def _parseable_url(cls, value: str) -> str:

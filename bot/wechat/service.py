@@ -1,0 +1,135 @@
+"""One WeChat callback, start to end: check it, take it once, get the assistant's answer, and reply
+passively within the window or through the customer-service API after it.
+
+Channel-free: `answer` is any coroutine (open_id, text, message_id) → list of texts; the Rasa channel
+passes one that runs the conversation.
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from dataclasses import dataclass
+from typing import Awaitable, Callable, List, Mapping, Optional, Set
+
+from bot.wechat.client import CustomerService
+from bot.wechat.protocol import BadMessage, BadSignature, Inbound, Protocol, split_text
+from bot.wechat.store import DeliveryLog
+
+logger = logging.getLogger("jiuzhu.wechat")
+
+Answer = Callable[[str, str, Optional[str]], Awaitable[List[str]]]
+
+# What the channel itself says; everything else comes from the conversation.
+ASK_FOR_TEXT = "抱歉，没能识别这条语音。请用文字把您的问题发给我。"
+UNSUPPORTED = "目前我只能看懂文字和语音消息。请用文字描述您的问题，比如“低保怎么申请”。"
+FAILED = "抱歉，系统暂时出了点问题，请稍后再发一次。着急的话请拨打12345政务服务便民热线；遇到生命危险请立即拨打110、120或119。"
+# Sent into the conversation when someone follows the account: it answers with its welcome.
+WELCOME_INTENT = "/greet"
+# Passive reply and the messages after it: give WeChat a moment to deliver the first one first.
+FOLLOW_UP_DELAY_SECONDS = 0.3
+
+
+@dataclass
+class Reply:
+    status: int
+    body: str
+    content_type: str = "text/plain; charset=utf-8"
+
+    @classmethod
+    def success(cls) -> "Reply":
+        # WeChat's "received, nothing to say now" (an empty body works too; `success` is explicit).
+        return cls(200, "success")
+
+
+class WeChatService:
+    def __init__(self, protocol: Protocol, deliveries: DeliveryLog, sender: Optional[CustomerService],
+                 reply_seconds: float) -> None:  # fmt: skip
+        self.protocol = protocol
+        self._deliveries = deliveries
+        self._sender = sender
+        self._reply_seconds = reply_seconds
+        self._background: Set[asyncio.Task] = set()
+
+    def verify_server(self, query: Mapping[str, str]) -> Reply:
+        try:
+            return Reply(200, self.protocol.echo(query))
+        except BadSignature:
+            return Reply(403, "signature mismatch")
+
+    async def handle(self, query: Mapping[str, str], body: bytes, answer: Answer) -> Reply:
+        started = time.monotonic()
+        try:
+            inbound = self.protocol.read(query, body)
+        except BadSignature as error:
+            logger.warning("WeChat callback refused: %s", error)
+            return Reply(403, "signature mismatch")
+        except BadMessage as error:
+            logger.warning("WeChat callback unreadable: %s", error)
+            return Reply(400, f"malformed message: {error}")
+        if inbound.kind == "silent":
+            return Reply.success()
+        if not await asyncio.to_thread(self._deliveries.claim, inbound.delivery_key):
+            logger.info("WeChat retry of %s ignored: already taken", inbound.delivery_key)
+            return Reply.success()
+        if inbound.kind == "unsupported":
+            return self._passive(inbound, UNSUPPORTED, query)
+        if inbound.kind == "voice" and inbound.text is None:
+            return self._passive(inbound, ASK_FOR_TEXT, query)
+        text = WELCOME_INTENT if inbound.kind == "subscribe" else inbound.text
+        message_id = inbound.delivery_key
+        task = asyncio.ensure_future(answer(inbound.open_id, text, message_id))
+        remaining = self._reply_seconds - (time.monotonic() - started)
+        done, _ = await asyncio.wait({task}, timeout=max(remaining, 0))
+        if not done:
+            # Too slow for a passive reply: acknowledge now, send the answer when it is there.
+            self._keep(self._send_later(inbound.open_id, task, delay=0))
+            return Reply.success()
+        try:
+            pieces = self._pieces(task.result())
+        except Exception:  # noqa: BLE001 - the user gets an apology, the log the cause
+            logger.exception("answering WeChat message %s failed", message_id)
+            return self._passive(inbound, FAILED, query)
+        if not pieces:
+            return Reply.success()
+        if len(pieces) > 1:
+            self._keep(self._send_later(inbound.open_id, _done(pieces[1:]), delay=FOLLOW_UP_DELAY_SECONDS))
+        return self._passive(inbound, pieces[0], query)
+
+    def _passive(self, inbound: Inbound, text: str, query: Mapping[str, str]) -> Reply:
+        return Reply(200, self.protocol.reply(inbound, text, query), "application/xml; charset=utf-8")
+
+    @staticmethod
+    def _pieces(texts: List[str]) -> List[str]:
+        return split_text("\n\n".join(t.strip() for t in texts if t and t.strip()))
+
+    def _keep(self, coroutine) -> None:
+        task = asyncio.ensure_future(coroutine)
+        self._background.add(task)
+        task.add_done_callback(self._background.discard)
+
+    async def _send_later(self, open_id: str, texts: Awaitable[List[str]], delay: float) -> None:
+        try:
+            pieces = self._pieces(await texts)
+        except Exception:  # noqa: BLE001
+            logger.exception("answering a WeChat message for the customer-service API failed")
+            pieces = [FAILED]
+        if delay:
+            await asyncio.sleep(delay)
+        if self._sender is None:
+            logger.error("a WeChat reply missed the passive window but no AppID/AppSecret is set: %d piece(s) dropped", len(pieces))
+            return
+        for piece in pieces:
+            try:
+                await self._sender.send_text(open_id, piece)
+            except Exception:  # noqa: BLE001 - one failed piece must not stop the ones after it
+                logger.exception("customer-service message to a WeChat user failed")
+
+    async def drain(self) -> None:
+        """Wait for replies still being sent (tests, shutdown)."""
+        while self._background:
+            await asyncio.gather(*list(self._background), return_exceptions=True)
+
+
+async def _done(value):
+    return value
