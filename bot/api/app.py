@@ -12,7 +12,7 @@ from pydantic import ValidationError
 
 from bot.api.errors import bad_request, dumps, error_response, errors_middleware
 from bot import runtime
-from bot.api import console
+from bot.api import console, operator
 from bot.api.leads import LEADS_KEY, STAFF_KEY
 from bot.api.hotline import CALLS_KEY
 from bot.api.hotline import add_routes as add_hotline_routes
@@ -108,6 +108,7 @@ def create_app(
     add_lead_routes(app)
     add_hotline_routes(app)
     console.setup(app)
+    operator.setup(app)
     app.router.add_get("/api/v1/health", health)
     app.router.add_post("/api/v1/screenings", create_screening)
     app.router.add_get("/api/v1/regions", list_regions)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import Any, Callable, Dict, Optional
+from typing import Any, Callable, Dict, List, Optional
 
 from sqlalchemy import insert, select, update
 from sqlalchemy.exc import IntegrityError
@@ -90,11 +90,30 @@ class CallService:
             seen = session.execute(select(call_utterances.c.id).where(
                 call_utterances.c.call_ref == row["id"], call_utterances.c.seq == seq)).first()  # fmt: skip
             state, assistance = assist.hear(row["state"], speaker, text)
+            if speaker == "caller":
+                # What the operator page shows until the caller says the next thing.
+                state["assistance"] = assistance.to_dict()
             if seen is None:
                 session.execute(insert(call_utterances).values(call_ref=row["id"], seq=seq, speaker=speaker,
                                                                text=mask_pii(text), at=self._clock()))  # fmt: skip
                 session.execute(update(calls).where(calls.c.id == row["id"]).values(state=state))
         return assistance
+
+    def transcript(self, call_id: str, last: int = 50) -> List[Dict[str, Any]]:
+        """The call's latest utterances, oldest first (as stored: masked)."""
+        call = self.get(call_id)
+        with self._sessions() as session:
+            rows = session.execute(select(call_utterances.c.seq, call_utterances.c.speaker, call_utterances.c.text)
+                                   .where(call_utterances.c.call_ref == call.id)
+                                   .order_by(call_utterances.c.seq.desc()).limit(last)).mappings().all()  # fmt: skip
+        return [dict(r) for r in reversed(rows)]
+
+    def recent(self, limit: int = 50) -> List[Call]:
+        """Calls still going first, then the latest ended ones."""
+        with self._sessions() as session:
+            rows = session.execute(select(calls).order_by(calls.c.ended_at.is_not(None), calls.c.started_at.desc())
+                                   .limit(limit)).mappings().all()  # fmt: skip
+        return [Call(**row) for row in rows]
 
     def end(self, call_id: str) -> Call:
         """End the call with a suggested summary and ticket category (kept if already edited)."""

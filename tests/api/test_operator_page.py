@@ -1,0 +1,67 @@
+"""The operator's page for a call, server-rendered: what it shows live, and what its forms do."""
+from __future__ import annotations
+
+import pytest
+from aiohttp.test_utils import TestClient, TestServer
+
+from bot.api.app import create_app
+from bot.api.leads import TOKEN_COOKIE
+from bot.hotline import CallService
+from bot.leads import LeadService, StaffRole, StaffService
+
+
+@pytest.fixture
+async def console(sessions):
+    staff = StaffService(sessions)
+    _, token = staff.create("话务员008", "12345热线", "22", StaffRole.admin)
+    leads = LeadService(sessions, b"operator-page")
+    app = create_app(leads=leads, staff=staff, calls=CallService(sessions, leads))
+    async with TestClient(TestServer(app)) as client:
+        client.session.cookie_jar.update_cookies({TOKEN_COOKIE: token})
+        client.api_headers = {"Authorization": f"Bearer {token}"}
+        yield client
+
+
+async def say(client, call_id, seq, speaker, text):
+    resp = await client.post(f"/api/v1/calls/{call_id}/utterances", json={"seq": seq, "speaker": speaker, "text": text},
+                             headers=client.api_headers)  # fmt: skip
+    assert resp.status == 200
+
+
+async def test_the_page_shows_the_latest_assistance_and_files_the_lead(console):
+    await console.post("/api/v1/calls", json={"call_id": "c-page"}, headers=console.api_headers)
+    await say(console, "c-page", 0, "caller", "我想问问临时救助怎么申请")
+    live = await (await console.get("/console/calls/c-page/live")).text()
+    assert "临时救助" in live and "建议回答" in live and "urgency" not in live
+
+    await say(console, "c-page", 1, "caller", "我在长春，三口人，家里着火了，房子烧没了，电话13912345678")
+    page = await (await console.get("/console/calls/c-page")).text()
+    assert 'id="urgency"' in page and "家庭人口" in page and "13912345678" not in page  # transcript is masked
+    assert 'value="220100"' in page  # the lead draft's region, ready to file
+
+    filed = await console.post("/console/calls/c-page/lead", data={"cause": "disaster", "severity": "urgent", "region": "220100",
+                               "description": "家中失火，房屋烧毁", "phone": "13912345678"}, allow_redirects=False)  # fmt: skip
+    assert filed.status == 303
+    lead_id = (await (await console.get("/api/v1/calls/c-page", headers=console.api_headers)).json())["call"]["lead_id"]
+    assert f"已登记线索 #{lead_id}" in await (await console.get(filed.headers["Location"])).text()
+    lead = await (await console.get(f"/api/v1/leads/{lead_id}", headers=console.api_headers)).json()
+    assert lead["lead"]["source_channel"] == "hotline" and not lead["lead"]["contact"]["phone"]  # no consent ticked → no phone kept
+
+    ended = await console.post("/console/calls/c-page/end", allow_redirects=True)
+    assert "社会救助-急难求助" in await ended.text()
+    await console.post("/console/calls/c-page/wrap-up", data={"summary": "已登记，转街道。", "category": "社会救助-临时救助申请"})
+    call = await (await console.get("/api/v1/calls/c-page", headers=console.api_headers)).json()
+    assert (call["call"]["summary"], call["call"]["category"]) == ("已登记，转街道。", "社会救助-临时救助申请")
+
+
+async def test_without_a_region_the_lead_is_refused_in_chinese(console):
+    await console.post("/api/v1/calls", json={"call_id": "c-noregion"}, headers=console.api_headers)
+    resp = await console.post("/console/calls/c-noregion/lead", data={"cause": "other", "severity": "normal", "region": "",
+                              "description": "x"})  # fmt: skip
+    assert "请填写线索所在地区" in await resp.text()
+
+
+async def test_an_unknown_call_is_404_and_the_list_links_calls(console):
+    assert (await console.get("/console/calls/nope")).status == 404
+    await console.post("/api/v1/calls", json={"call_id": "c-listed"}, headers=console.api_headers)
+    assert "/console/calls/c-listed" in await (await console.get("/console/calls")).text()

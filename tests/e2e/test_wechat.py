@@ -1,0 +1,68 @@
+"""End to end: WeChat callbacks, signed and encrypted as WeChat sends them, to the running product;
+customer-service messages go to a local fake of the WeChat API server."""
+from __future__ import annotations
+
+import pytest
+import requests
+
+from bot.policies import default_desk
+from tests.fakes.wechat import (
+    AES_KEY, APP_ID, APP_SECRET, TOKEN, FakeWeChatApi, callback, event_xml, read_reply, text_xml,
+)  # fmt: skip
+
+pytestmark = pytest.mark.e2e
+
+
+@pytest.fixture
+def wechat(stack):
+    api = FakeWeChatApi()
+    api.start_in_thread()
+    stack.env.update(JIUZHU_WECHAT_TOKEN=TOKEN, JIUZHU_WECHAT_APP_ID=APP_ID, JIUZHU_WECHAT_APP_SECRET=APP_SECRET,
+                     JIUZHU_WECHAT_ENCODING_AES_KEY=AES_KEY, JIUZHU_WECHAT_API_BASE=api.url)  # fmt: skip
+    stack.start()
+    yield stack, api
+    api.stop_thread()
+
+
+def post(stack, query, body) -> requests.Response:
+    return requests.post(f"{stack.rasa_url}/webhooks/wechat/webhook", params=query, data=body, timeout=10)
+
+
+def reply_text(api, resp, query, open_id) -> str:
+    """What the user sees: the passive reply, or what arrived through the customer-service API."""
+    assert resp.status_code == 200, resp.text
+    if resp.text == "success":
+        return "\n".join(api.wait_for(open_id))
+    return read_reply(resp.text, query)["Content"] + "".join("\n" + m for m in api.messages_to(open_id))
+
+
+def test_wechat_messages_reach_the_assistant_and_get_the_right_reply(wechat):
+    stack, api = wechat
+    query, _ = callback(text_xml("o_e2e", "x", 1))
+    assert requests.get(f"{stack.rasa_url}/webhooks/wechat/webhook", params={**query, "echostr": "e2e-echo"}, timeout=10).text == "e2e-echo"
+
+    question = "低保怎么申请"
+    expected = default_desk().answer(question).text
+    query, body = callback(text_xml("o_plain", question, 900001))
+    assert expected in reply_text(api, post(stack, query, body), query, "o_plain")
+
+    question = "临时救助怎么申请"
+    query, body = callback(text_xml("o_safe", question, 900002), encrypted=True)
+    resp = post(stack, query, body)
+    assert "<Encrypt>" in resp.text or resp.text == "success"
+    assert default_desk().answer(question).text in reply_text(api, resp, query, "o_safe")
+
+    # WeChat's retry of the same message (new signature, same MsgId) is processed once.
+    again = post(stack, *callback(text_xml("o_plain", "低保怎么申请", 900001)))
+    assert (again.status_code, again.text) == (200, "success")
+    said = [e for e in stack.tracker("o_plain")["events"] if e["event"] == "user"]
+    assert [e["text"] for e in said] == ["低保怎么申请"] and said[0]["input_channel"] == "wechat"
+
+    welcome_query, welcome_body = callback(event_xml("o_new", "subscribe", 1700000200))
+    assert "救助政策小助手" in reply_text(api, post(stack, welcome_query, welcome_body), welcome_query, "o_new")
+
+    forged = post(stack, *callback(text_xml("o_forged", "低保", 900003), token="notOurToken"))
+    assert forged.status_code == 403
+    assert stack.tracker("o_forged")["events"] in ([], None) or not [e for e in stack.tracker("o_forged")["events"] if e["event"] == "user"]
+    query, _ = callback(text_xml("o_bad", "x", 900004))
+    assert post(stack, query, b"<xml><Content>").status_code == 400
