@@ -18,7 +18,7 @@ MODEL_STAMP := models/.trained
 help:
 	@echo "make run    start the assistant on http://127.0.0.1:5005 and its API on http://127.0.0.1:8080"
 	@echo "make test   validate data, unit tests, train, story tests, held-out NLU evaluation, end-to-end tests"
-	@echo "make bench  benchmarks: bench/turn_latency, bench/screening, bench/leads"
+	@echo "make bench  benchmarks: bench/turn_latency, bench/screening, bench/leads, bench/hotline, bench/wechat"
 
 # --- environment -------------------------------------------------------------------------------
 $(VENV)/.installed: requirements.lock pyproject.toml
@@ -79,6 +79,8 @@ bench: $(MODEL_STAMP)
 	$(PY) bench/turn_latency
 	$(PY) bench/screening
 	$(PY) bench/leads
+	$(PY) bench/hotline
+	$(PY) bench/wechat
 
 clean:
 	rm -rf models results var/test-* .pytest_cache

@@ -2,6 +2,8 @@
 nothing a client sends can produce a 500."""
 from __future__ import annotations
 
+import asyncio
+
 import datetime as dt
 import json
 import logging
@@ -19,6 +21,7 @@ from bot.api.hotline import add_routes as add_hotline_routes
 from bot.api.leads import add_routes as add_lead_routes
 from bot.api.openapi import openapi_document
 from bot.hotline import CallService
+from bot.policies import default_desk
 from bot.leads import LeadService, StaffService
 from bot.eligibility import Household, RegionBook, ScreeningError, default_book, screen
 from bot.input_errors import describe
@@ -114,7 +117,14 @@ def create_app(
     app.router.add_get("/api/v1/regions", list_regions)
     app.router.add_get("/api/v1/regions/{code}/parameters", region_parameters)
     app.router.add_get("/api/v1/openapi.json", openapi)
+    app.on_startup.append(_load_policy_desk)
     return app
+
+
+async def _load_policy_desk(_app: web.Application) -> None:
+    # The policy index is built on first use (about half a second); build it before the port
+    # opens, so no operator's first utterance in a new worker waits for it.
+    await asyncio.to_thread(default_desk)
 
 
 def run(host: str, port: int, workers: int = 1) -> None:
