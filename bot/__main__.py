@@ -38,14 +38,14 @@ def _rasa_env() -> dict:
 
 def cmd_rasa(args: List[str]) -> int:
     os.chdir(PROJECT_ROOT)
-    os.execvpe(sys.executable, [sys.executable, "-m", "bot.rasa_server", *args], _rasa_env())
+    os.execvpe(sys.executable, [sys.executable, "-m", "bot.channels.rasa_server", *args], _rasa_env())
     return 0  # not reached
 
 
 def cmd_train(_args: argparse.Namespace) -> int:
     MODELS_DIR.mkdir(exist_ok=True)
     argv = [
-        sys.executable, "-m", "bot.rasa_server", "train",
+        sys.executable, "-m", "bot.channels.rasa_server", "train",
         "--fixed-model-name", MODEL_NAME, "--out", str(MODELS_DIR),
     ]  # fmt: skip
     started = time.monotonic()

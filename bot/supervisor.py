@@ -46,7 +46,7 @@ def children(settings: Settings, model: str) -> List[Child]:
     python = sys.executable
     level = {"DEBUG": "-vv", "INFO": "-v", "WARNING": "--quiet"}.get(settings.log_level, "--quiet")
     rasa_argv = [
-        python, "-m", "bot.rasa_server", "run",  # `rasa run` with a fix, see bot/rasa_server.py
+        python, "-m", "bot.channels.rasa_server", "run",  # `rasa run` with a fix, see bot/channels/rasa_server.py
         "--enable-api",
         "--model", model,
         "--endpoints", str(PROJECT_ROOT / "endpoints.yml"),

@@ -1,4 +1,4 @@
-"""The Rasa fix in bot/rasa_server.py checks action-server responses exactly as Rasa does."""
+"""The Rasa fix in bot/channels/rasa_server.py checks action-server responses exactly as Rasa does."""
 from __future__ import annotations
 
 import pytest
@@ -6,7 +6,7 @@ from jsonschema import ValidationError
 from rasa.core.actions.action import RemoteAction
 from rasa.utils.endpoints import EndpointConfig
 
-from bot.rasa_server import validate_action_results_with_one_validator
+from bot.channels.rasa_server import validate_action_results_with_one_validator
 
 VALID = {"events": [{"event": "slot", "name": "region", "value": "220100"}], "responses": [{"text": "您好"}]}
 INVALID = [{"events": [{"no_event_key": 1}]}, {"events": "not a list"}]

@@ -187,7 +187,8 @@ class Conversation:
 async def service(sessions, fake_api):
     config = config_for(fake_api)
     sender = CustomerService(config, TokenStore(sessions))
-    svc = WeChatService(Protocol(config), DeliveryLog(sessions), sender, reply_seconds=0.5)
+    default_desk()  # built once per process (about half a second), not inside a reply window
+    svc = WeChatService(Protocol(config), DeliveryLog(sessions), sender, reply_seconds=1.0)
     yield svc
     await svc.drain()
     await sender.close()
@@ -213,7 +214,7 @@ async def test_a_repeated_msgid_is_processed_once(service):
 
 
 async def test_a_slow_answer_is_acknowledged_and_arrives_by_customer_service(service, fake_api):
-    conversation = Conversation(delay=1.0)
+    conversation = Conversation(delay=2.0)
     reply = await service.handle(*callback(text_xml("o_c", "特困供养有哪些", 7003)), conversation)
     assert (reply.status, reply.body) == (200, "success")
     await service.drain()

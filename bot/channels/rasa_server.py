@@ -1,4 +1,4 @@
-"""`python -m bot.rasa_server ARGS…` is `python -m rasa ARGS…` with one fix of Rasa 3.6 applied first.
+"""`python -m bot.channels.rasa_server ARGS…` is `python -m rasa ARGS…` with one fix of Rasa 3.6 applied first.
 
 Rasa validates every action-server response with `jsonschema.validate(result, schema)`, and that
 function first checks the (constant) schema against the JSON-Schema meta-schema, every time. py-spy
