@@ -50,7 +50,7 @@ async def _live_context(request: web.Request) -> dict:
         call = await asyncio.to_thread(service.get, call_id)
     except CallError as error:
         raise web.HTTPNotFound(text=error.message_zh)
-    transcript = await asyncio.to_thread(service.transcript, call_id, 12)
+    transcript = await asyncio.to_thread(service.transcript, call, 12)
     assistance = call.state.get("assistance") or {}
     urgency = assistance.get("urgency")
     return {

@@ -99,9 +99,8 @@ class CallService:
                 session.execute(update(calls).where(calls.c.id == row["id"]).values(state=state))
         return assistance
 
-    def transcript(self, call_id: str, last: int = 50) -> List[Dict[str, Any]]:
+    def transcript(self, call: Call, last: int = 50) -> List[Dict[str, Any]]:
         """The call's latest utterances, oldest first (as stored: masked)."""
-        call = self.get(call_id)
         with self._sessions() as session:
             rows = session.execute(select(call_utterances.c.seq, call_utterances.c.speaker, call_utterances.c.text)
                                    .where(call_utterances.c.call_ref == call.id)

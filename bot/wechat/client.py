@@ -52,13 +52,13 @@ class CustomerService:
         the same moment may each fetch one; WeChat keeps the older token valid for five minutes after
         a refresh, and every process reads the stored one before each call, so they converge.
         """
-        cached = await asyncio.to_thread(self._tokens.get, self._config.app_id)
-        if cached and cached[0] != stale and cached[1] - REFRESH_MARGIN > self._clock():
-            return cached[0]
+        cached = await self._usable_token(stale)
+        if cached:
+            return cached
         async with self._refreshing:
-            cached = await asyncio.to_thread(self._tokens.get, self._config.app_id)
-            if cached and cached[0] != stale and cached[1] - REFRESH_MARGIN > self._clock():
-                return cached[0]  # refreshed by another task (or process) meanwhile
+            cached = await self._usable_token(stale)
+            if cached:
+                return cached  # refreshed by another task (or process) meanwhile
             body = await self._call("GET", "/cgi-bin/token", params={
                 "grant_type": "client_credential", "appid": self._config.app_id, "secret": self._config.app_secret})  # fmt: skip
             token = body["access_token"]
@@ -66,6 +66,12 @@ class CustomerService:
             await asyncio.to_thread(self._tokens.put, self._config.app_id, token, expires_at)
             logger.info("fetched a new WeChat access_token for %s (valid until %s)", self._config.app_id, expires_at)
             return token
+
+    async def _usable_token(self, stale: Optional[str]) -> Optional[str]:
+        cached = await asyncio.to_thread(self._tokens.get, self._config.app_id)
+        if cached and cached[0] != stale and cached[1] - REFRESH_MARGIN > self._clock():
+            return cached[0]
+        return None
 
     async def send_text(self, open_id: str, text: str) -> None:
         payload = {"touser": open_id, "msgtype": "text", "text": {"content": text}}

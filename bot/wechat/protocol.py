@@ -27,7 +27,7 @@ class WeChatConfig:
     """The account's values from the 公众号 console (基本配置 → 服务器配置)."""
 
     def __init__(self, token: str, app_id: str = "", app_secret: str = "", encoding_aes_key: Optional[str] = None,
-                 api_base: str = "https://api.weixin.qq.com") -> None:  # fmt: skip
+                 api_base: str = "") -> None:  # fmt: skip
         if not token:
             raise ValueError("a WeChat token is required")
         self.token = token
@@ -38,8 +38,8 @@ class WeChatConfig:
 
     @property
     def can_send(self) -> bool:
-        """The customer-service API needs the AppID and AppSecret."""
-        return bool(self.app_id and self.app_secret)
+        """The customer-service API needs the AppID, the AppSecret and where WeChat's API is."""
+        return bool(self.app_id and self.app_secret and self.api_base)
 
 
 class BadSignature(Exception):

@@ -83,7 +83,7 @@ class WeChatService:
         done, _ = await asyncio.wait({task}, timeout=max(remaining, 0))
         if not done:
             # Too slow for a passive reply: acknowledge now, send the answer when it is there.
-            self._keep(self._send_later(inbound.open_id, task, delay=0))
+            self._keep(self._answer_later(inbound.open_id, task))
             return Reply.success()
         try:
             pieces = self._pieces(task.result())
@@ -93,7 +93,7 @@ class WeChatService:
         if not pieces:
             return Reply.success()
         if len(pieces) > 1:
-            self._keep(self._send_later(inbound.open_id, _done(pieces[1:]), delay=FOLLOW_UP_DELAY_SECONDS))
+            self._keep(self._send(inbound.open_id, pieces[1:], delay=FOLLOW_UP_DELAY_SECONDS))
         return self._passive(inbound, pieces[0], query)
 
     def _passive(self, inbound: Inbound, text: str, query: Mapping[str, str]) -> Reply:
@@ -108,12 +108,15 @@ class WeChatService:
         self._background.add(task)
         task.add_done_callback(self._background.discard)
 
-    async def _send_later(self, open_id: str, texts: Awaitable[List[str]], delay: float) -> None:
+    async def _answer_later(self, open_id: str, task: Awaitable[List[str]]) -> None:
         try:
-            pieces = self._pieces(await texts)
+            pieces = self._pieces(await task)
         except Exception:  # noqa: BLE001
             logger.exception("answering a WeChat message for the customer-service API failed")
             pieces = [FAILED]
+        await self._send(open_id, pieces)
+
+    async def _send(self, open_id: str, pieces: List[str], delay: float = 0) -> None:
         if delay:
             await asyncio.sleep(delay)
         if self._sender is None:
@@ -130,6 +133,3 @@ class WeChatService:
         while self._background:
             await asyncio.gather(*list(self._background), return_exceptions=True)
 
-
-async def _done(value):
-    return value
