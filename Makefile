@@ -13,7 +13,7 @@ export PYTHONHASHSEED := 0
 TRAINING_INPUTS := config.yml domain.yml $(shell find data knowledge/lexicon nlu_components -type f \( -name '*.yml' -o -name '*.txt' -o -name '*.py' \) 2>/dev/null)
 MODEL_STAMP := models/.trained
 
-.PHONY: help run test install train validate unit-test browser-test story-test nlu-test e2e-test bench lock clean
+.PHONY: help run test install lint train validate unit-test browser-test story-test nlu-test e2e-test bench lock clean
 
 help:
 	@echo "make run    start the assistant on http://127.0.0.1:5005 and its API on http://127.0.0.1:8080"
@@ -50,6 +50,12 @@ run: $(MODEL_STAMP)
 	$(PY) -m bot run
 
 # --- test --------------------------------------------------------------------------------------
+# Lint and format first: seconds, and before anything slow.
+PY_FILES := . $(wildcard bench/*)
+lint: install
+	$(VENV)/bin/ruff check $(PY_FILES)
+	$(VENV)/bin/ruff format --check $(PY_FILES)
+
 validate: install
 	$(PY) scripts/policy_nlu.py --check
 	$(RASA) data validate --fail-on-warnings
@@ -72,7 +78,7 @@ nlu-test: $(MODEL_STAMP)
 e2e-test: $(MODEL_STAMP)
 	$(PY) -m pytest -m e2e -q
 
-test: validate unit-test browser-test train story-test nlu-test e2e-test
+test: lint validate unit-test browser-test train story-test nlu-test e2e-test
 	@echo "all test steps passed"
 
 bench: $(MODEL_STAMP)

@@ -36,7 +36,7 @@ def prepare(target: str) -> int:
     lines += ["", "- intent: ask_policy", "  examples: |"] + [f"    - {q}" for q in questions]
     Path(target).parent.mkdir(parents=True, exist_ok=True)
     Path(target).write_text("\n".join(lines) + "\n", encoding="utf-8")
-    count = sum(len([l for l in item["examples"].splitlines() if l.strip()]) for item in data["nlu"]) + len(questions)
+    count = sum(len([line for line in item["examples"].splitlines() if line.strip()]) for item in data["nlu"]) + len(questions)
     print(f"held-out set: {count} messages → {target}")
     return 0 if count >= MIN_MESSAGES else 1
 

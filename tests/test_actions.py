@@ -80,4 +80,4 @@ def test_misses_do_not_count_across_sessions():
 def test_transcript_keeps_the_latest_messages_in_order():
     events = [user(str(i), "greet") for i in range(5)] + [{"event": "bot", "text": "回复"}]
     lines = recent_transcript(events, limit=3)
-    assert [(l.speaker, l.text) for l in lines] == [("user", "3"), ("user", "4"), ("bot", "回复")]
+    assert [(line.speaker, line.text) for line in lines] == [("user", "3"), ("user", "4"), ("bot", "回复")]

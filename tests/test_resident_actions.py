@@ -7,7 +7,13 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.emergency import ActionEmergency, ActionFileEmergencyLead, ValidateEmergencyForm
 from actions.policy import NOT_SURE, ActionAnswerPolicy
-from actions.prescreen import FINISHED, ActionAskPrescreenAnswer, ActionPrescreenResult, ActionStartPrescreen, ValidatePrescreenForm
+from actions.prescreen import (
+    FINISHED,
+    ActionAskPrescreenAnswer,
+    ActionPrescreenResult,
+    ActionStartPrescreen,
+    ValidatePrescreenForm,
+)
 from bot import runtime
 from bot.leads import StaffRole
 

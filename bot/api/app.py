@@ -3,7 +3,6 @@ nothing a client sends can produce a 500."""
 from __future__ import annotations
 
 import asyncio
-
 import datetime as dt
 import json
 import logging
@@ -12,19 +11,19 @@ from typing import Optional
 from aiohttp import web
 from pydantic import ValidationError
 
-from bot.api.errors import bad_request, dumps, error_response, errors_middleware
 from bot import runtime
 from bot.api import console, operator
-from bot.api.leads import LEADS_KEY, STAFF_KEY
+from bot.api.errors import bad_request, dumps, error_response, errors_middleware
 from bot.api.hotline import CALLS_KEY
 from bot.api.hotline import add_routes as add_hotline_routes
+from bot.api.leads import LEADS_KEY, STAFF_KEY
 from bot.api.leads import add_routes as add_lead_routes
 from bot.api.openapi import openapi_document
-from bot.hotline import CallService
-from bot.policies import default_desk
-from bot.leads import LeadService, StaffService
 from bot.eligibility import Household, RegionBook, ScreeningError, default_book, screen
+from bot.hotline import CallService
 from bot.input_errors import describe
+from bot.leads import LeadService, StaffService
+from bot.policies import default_desk
 
 logger = logging.getLogger(__name__)
 BOOK_KEY = web.AppKey("book", RegionBook)

@@ -14,7 +14,14 @@ from aiohttp import web
 from bot.api.leads import LEADS_KEY, TOKEN_COOKIE, lead_to_dict, list_filters, staff_for_token
 from bot.leads import InvalidLead, LeadError, LeadState, SourceChannel, Staff
 from bot.leads.model import (
-    CAUSE_NAMES, CHANNEL_NAMES, DEPARTMENTS, SEVERITY_NAMES, STATE_NAMES, TRANSITIONS, Cause, Severity,
+    CAUSE_NAMES,
+    CHANNEL_NAMES,
+    DEPARTMENTS,
+    SEVERITY_NAMES,
+    STATE_NAMES,
+    TRANSITIONS,
+    Cause,
+    Severity,
 )  # fmt: skip
 
 CHINA = timezone(timedelta(hours=8))

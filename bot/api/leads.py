@@ -17,7 +17,15 @@ from pydantic import ValidationError
 from bot.api.errors import bad_request, dumps, error_response
 from bot.input_errors import describe
 from bot.leads import (
-    Cause, Lead, LeadDraft, LeadEvent, LeadService, LeadState, Severity, Staff, StaffService,
+    Cause,
+    Lead,
+    LeadDraft,
+    LeadEvent,
+    LeadService,
+    LeadState,
+    Severity,
+    Staff,
+    StaffService,
 )  # fmt: skip
 from bot.leads.model import STATE_NAMES
 

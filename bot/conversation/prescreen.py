@@ -16,9 +16,9 @@ from pydantic import ValidationError
 from bot.conversation.facts import UNKNOWN, facts_in, is_bare_correction, is_stop, parse_answer
 from bot.eligibility import Household, screen
 from bot.eligibility.engine import HOUSEHOLD_LAYERS
+from bot.eligibility.parameters import ROOT_REGION
 from bot.eligibility.questions import MEMBER_PATH, label_for, question_for
 from bot.eligibility.result import ScreeningResult, Verdict
-from bot.eligibility.parameters import ROOT_REGION
 
 REGION_QUESTION = "您家在哪个省、哪个市（县）？各地低保标准不同，我按当地的标准帮您算。"
 NOT_UNDERSTOOD = "抱歉，这个回答我没看明白。"

@@ -232,7 +232,7 @@ def _parse_region(path: Path) -> Region:
                 raise ParameterError(file, f"{key}.example", "must be true or false")
             dated.append(DatedValue(since, value, source.strip(), example))
         dated.sort(key=lambda v: v.since)
-        for earlier, later in zip(dated, dated[1:]):
+        for earlier, later in zip(dated, dated[1:], strict=False):
             if earlier.since == later.since:
                 raise ParameterError(file, name, f"two values start on {later.since}")
         parameters[name] = tuple(dated)

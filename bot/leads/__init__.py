@@ -1,8 +1,21 @@
 """The warning queue (预警队列): leads filed by channels and operators, worked by staff."""
 from bot.leads.draft import Contact, LeadDraft
 from bot.leads.model import (
-    Cause, ClaimConflict, Forbidden, Handling, InvalidLead, Lead, LeadError, LeadEvent, LeadNotFound,
-    LeadState, Severity, SourceChannel, Staff, StaffRole, TransitionRefused,
+    Cause,
+    ClaimConflict,
+    Forbidden,
+    Handling,
+    InvalidLead,
+    Lead,
+    LeadError,
+    LeadEvent,
+    LeadNotFound,
+    LeadState,
+    Severity,
+    SourceChannel,
+    Staff,
+    StaffRole,
+    TransitionRefused,
 )  # fmt: skip
 from bot.leads.service import Filed, LeadService
 from bot.leads.staff import StaffService

@@ -5,11 +5,11 @@ from sqlalchemy import JSON, Boolean, Column, Enum, ForeignKey, Index, Integer, 
 
 from bot.db import UTCDateTime, mapper_registry, metadata
 from bot.leads.model import (
+    OPEN_STATES,
     Cause,
     Handling,
     Lead,
     LeadEvent,
-    OPEN_STATES,
     LeadState,
     Severity,
     SourceChannel,

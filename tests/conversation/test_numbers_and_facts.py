@@ -4,8 +4,8 @@ from decimal import Decimal
 import pytest
 
 from bot.conversation.facts import UNKNOWN, facts_in, find_region, parse_answer, parse_consent
-from bot.privacy import find_phone
 from bot.conversation.numbers import find_income, parse_amount
+from bot.privacy import find_phone
 
 
 @pytest.mark.parametrize("text,value", [

@@ -7,7 +7,15 @@ import requests
 
 from bot.policies import default_desk
 from tests.fakes.wechat import (
-    AES_KEY, APP_ID, APP_SECRET, TOKEN, FakeWeChatApi, callback, event_xml, read_reply, text_xml,
+    AES_KEY,
+    APP_ID,
+    APP_SECRET,
+    TOKEN,
+    FakeWeChatApi,
+    callback,
+    event_xml,
+    read_reply,
+    text_xml,
 )  # fmt: skip
 
 pytestmark = pytest.mark.e2e

@@ -11,8 +11,16 @@ from sqlalchemy import inspect, text
 
 from bot.db import create_db_engine, session_factory
 from bot.leads import (
-    ClaimConflict, Forbidden, InvalidLead, LeadDraft, LeadService, LeadState, Severity, StaffRole,
-    StaffService, TransitionRefused,
+    ClaimConflict,
+    Forbidden,
+    InvalidLead,
+    LeadDraft,
+    LeadService,
+    LeadState,
+    Severity,
+    StaffRole,
+    StaffService,
+    TransitionRefused,
 )  # fmt: skip
 
 SECRET = b"test-secret"
@@ -107,9 +115,9 @@ def test_two_staff_claiming_at_once_one_wins(service, people, sessions):
     for n in range(5):
         lead = service.file(draft(key=f"claim-{n}")).lead
 
-        def claim(who):
+        def claim(who, lead_id=lead.id):
             try:
-                return service.claim(lead.id, who).claimed_by_id
+                return service.claim(lead_id, who).claimed_by_id
             except ClaimConflict:
                 return None
 

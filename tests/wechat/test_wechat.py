@@ -13,13 +13,31 @@ from hypothesis import strategies as st
 
 from bot.policies import default_desk
 from bot.wechat import (
-    BadMessage, BadSignature, CustomerService, DeliveryLog, Protocol, TokenStore, WeChatApiError, WeChatConfig,
-    WeChatService, split_text,
+    BadMessage,
+    BadSignature,
+    CustomerService,
+    DeliveryLog,
+    Protocol,
+    TokenStore,
+    WeChatApiError,
+    WeChatConfig,
+    WeChatService,
+    split_text,
 )  # fmt: skip
 from bot.wechat.protocol import TEXT_LIMIT_BYTES
 from bot.wechat.service import ASK_FOR_TEXT, UNSUPPORTED, WELCOME_INTENT
 from tests.fakes.wechat import (
-    AES_KEY, APP_ID, APP_SECRET, TOKEN, FakeWeChatApi, callback, event_xml, image_xml, read_reply, text_xml, voice_xml,
+    AES_KEY,
+    APP_ID,
+    APP_SECRET,
+    TOKEN,
+    FakeWeChatApi,
+    callback,
+    event_xml,
+    image_xml,
+    read_reply,
+    text_xml,
+    voice_xml,
 )  # fmt: skip
 
 
