@@ -4,6 +4,7 @@ Detection and advice come from the core (bot/conversation/emergency.py); filing 
 (bot/leads). The lead's idempotency key is the emergency message's id, so a retried or replayed
 turn never files twice.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -41,8 +42,10 @@ class ActionEmergency(Action):
         events = [
             SlotSet("emergency_text", text),
             SlotSet("emergency_message_id", message.get("message_id") or f"event-{len(tracker.events)}"),
-            SlotSet("lead_consent", None), SlotSet("lead_phone", None), SlotSet("lead_place", None),
-        ]  # fmt: skip
+            SlotSet("lead_consent", None),
+            SlotSet("lead_phone", None),
+            SlotSet("lead_place", None),
+        ]
         region = find_region(text)
         if region:
             events.append(SlotSet("region", region))
@@ -53,13 +56,15 @@ class ValidateEmergencyForm(FormValidationAction):
     def name(self) -> Text:
         return "validate_emergency_form"
 
-    async def required_slots(self, domain_slots: List[Text], dispatcher: CollectingDispatcher, tracker: Tracker,
-                             domain: DomainDict) -> List[Text]:  # fmt: skip
+    async def required_slots(
+        self, domain_slots: List[Text], dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> List[Text]:
         # Declined: nothing more to ask; the lead is filed without contact details.
         return ["lead_consent"] if tracker.get_slot("lead_consent") == "no" else domain_slots
 
-    def validate_lead_consent(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
-                              domain: DomainDict) -> Dict[Text, Any]:  # fmt: skip
+    def validate_lead_consent(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> Dict[Text, Any]:
         if value is None:  # the form's activation re-validates slots just cleared: nothing was said yet
             return {"lead_consent": None}
         agreed, phone = parse_consent(str(value))
@@ -70,8 +75,9 @@ class ValidateEmergencyForm(FormValidationAction):
             return {"lead_consent": "no"}
         return {"lead_consent": "yes", **({"lead_phone": phone} if phone else {})}
 
-    def validate_lead_phone(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
-                            domain: DomainDict) -> Dict[Text, Any]:  # fmt: skip
+    def validate_lead_phone(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> Dict[Text, Any]:
         if value is None:
             return {"lead_phone": None}
         phone = find_phone(str(value))
@@ -83,8 +89,9 @@ class ValidateEmergencyForm(FormValidationAction):
         dispatcher.utter_message(text="这个号码好像不完整，请发11位手机号或带区号的座机号；不想留可以回复“不用”。")
         return {"lead_phone": None}
 
-    def validate_lead_place(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
-                            domain: DomainDict) -> Dict[Text, Any]:  # fmt: skip
+    def validate_lead_place(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> Dict[Text, Any]:
         if value is None:
             return {"lead_place": None}
         place = str(value).strip()[:200]
@@ -125,15 +132,19 @@ class ActionFileEmergencyLead(Action):
             contact={"phone": phone} if phone else None,
             consent=bool(consent and phone),
             suggested_handling="deliver",
-        )  # fmt: skip
+        )
         try:
             filed = await asyncio.to_thread(runtime.lead_service().file, draft)
         except SQLAlchemyError:
             logger.exception("emergency lead not filed (conversation=%s)", mask_pii(tracker.sender_id))
-            dispatcher.utter_message(text="抱歉，登记暂时没有成功。请直接拨打12345政务服务便民热线说明情况；有生命危险请拨打110、120。")
+            dispatcher.utter_message(
+                text="抱歉，登记暂时没有成功。请直接拨打12345政务服务便民热线说明情况；有生命危险请拨打110、120。"
+            )
             return []
         lead_id = filed.lead_id
-        logger.info("emergency lead %s filed (kind=%s, created=%s)", lead_id, found.kind if found else "other", filed.created)
+        logger.info(
+            "emergency lead %s filed (kind=%s, created=%s)", lead_id, found.kind if found else "other", filed.created
+        )
         if phone:
             reply = f"已把您的情况登记给当地民政工作人员（线索编号 {lead_id}），他们会尽快打电话联系您。"
         else:

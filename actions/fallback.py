@@ -1,4 +1,5 @@
 """Low NLU confidence: ask to rephrase, and after repeated misses offer a person."""
+
 from __future__ import annotations
 
 from typing import Any, Dict, List, Text
@@ -17,9 +18,7 @@ class ActionFallback(Action):
     def name(self) -> Text:
         return "action_fallback"
 
-    def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
-    ) -> List[EventType]:
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[EventType]:
         if consecutive_misses(tracker.events) >= OFFER_HANDOFF_AFTER_MISSES:
             dispatcher.utter_message(response="utter_offer_handoff")
         else:

@@ -1,4 +1,5 @@
 """转人工: pause the bot for this conversation and record a request a person picks up."""
+
 from __future__ import annotations
 
 import asyncio
@@ -21,15 +22,11 @@ class ActionHandoff(Action):
     def name(self) -> Text:
         return "action_handoff"
 
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
-    ) -> List[EventType]:
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[EventType]:
         transcript = recent_transcript(tracker.events, get_settings().handoff_transcript_messages)
         channel = tracker.get_latest_input_channel() or "unknown"
         try:
-            handoff = await asyncio.to_thread(
-                runtime.handoff_service().request, tracker.sender_id, channel, transcript
-            )
+            handoff = await asyncio.to_thread(runtime.handoff_service().request, tracker.sender_id, channel, transcript)
         except SQLAlchemyError:
             # Without a record nobody would pick the conversation up, so do not pause.
             logger.exception("handoff not recorded (channel=%s)", channel)

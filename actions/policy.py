@@ -1,4 +1,5 @@
 """Policy questions: the core's article search answers, with its 依据 line; unsure → never guess."""
+
 from __future__ import annotations
 
 from typing import Any, Dict, List, Text

@@ -3,6 +3,7 @@
 The core (bot/conversation/prescreen.py) decides everything: which question, what an answer means,
 when it is done. The form only carries its state between turns and says what the core said.
 """
+
 from __future__ import annotations
 
 from typing import Any, Dict, List, Optional, Text
@@ -56,8 +57,9 @@ class ValidatePrescreenForm(FormValidationAction):
     def name(self) -> Text:
         return "validate_prescreen_form"
 
-    def validate_prescreen_answer(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
-                                  domain: DomainDict) -> Dict[Text, Any]:  # fmt: skip
+    def validate_prescreen_answer(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> Dict[Text, Any]:
         state = tracker.get_slot("prescreen_state")
         if value is None or value == FINISHED or not state:
             # None: the form's activation re-validates the slot the start action cleared; nothing was said.

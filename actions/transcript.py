@@ -1,4 +1,5 @@
 """Reading Rasa's tracker events: the only place that knows their dict layout."""
+
 from __future__ import annotations
 
 from typing import Iterable, List

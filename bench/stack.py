@@ -1,4 +1,5 @@
 """What the benchmarks share: free ports, percentiles, and the product started as `make run` starts it."""
+
 from __future__ import annotations
 
 import os
@@ -37,7 +38,9 @@ def start_stack(workdir: Path, extra_env: Optional[Dict[str, str]] = None):
         **(extra_env or {}),
     )
     log = open(workdir / "stack.log", "w")
-    proc = subprocess.Popen([sys.executable, "-m", "bot", "run"], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "bot", "run"], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT
+    )
     url = f"http://127.0.0.1:{env['JIUZHU_RASA_PORT']}"
     deadline = time.monotonic() + 300
     while time.monotonic() < deadline:

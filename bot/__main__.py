@@ -1,16 +1,17 @@
 """Command line: `python -m bot <command>`.
 
-  run                       migrate, start the action server, the Rasa server and the API, supervise them
-  api                       run only the project's HTTP API (screening, regions)
-  train                     train the Rasa model into models/ and record how long it took
-  migrate                   bring the database schema up to date
-  rasa ARGS…                run Rasa with the environment endpoints.yml expects
-  screen FILE [--region R] [--date D] [--json]   pre-screen a household described in a JSON file
-  staff add NAME --office O --region R --role ROLE   create a staff account and print its token once
-  staff list                staff accounts
-  handoffs list             open handoff requests (转人工) waiting for staff
-  handoffs resume ID --by NAME   hand conversation ID back to the bot
+run                       migrate, start the action server, the Rasa server and the API, supervise them
+api                       run only the project's HTTP API (screening, regions)
+train                     train the Rasa model into models/ and record how long it took
+migrate                   bring the database schema up to date
+rasa ARGS…                run Rasa with the environment endpoints.yml expects
+screen FILE [--region R] [--date D] [--json]   pre-screen a household described in a JSON file
+staff add NAME --office O --region R --role ROLE   create a staff account and print its token once
+staff list                staff accounts
+handoffs list             open handoff requests (转人工) waiting for staff
+handoffs resume ID --by NAME   hand conversation ID back to the bot
 """
+
 from __future__ import annotations
 
 import argparse
@@ -45,9 +46,15 @@ def cmd_rasa(args: List[str]) -> int:
 def cmd_train(_args: argparse.Namespace) -> int:
     MODELS_DIR.mkdir(exist_ok=True)
     argv = [
-        sys.executable, "-m", "bot.channels.rasa_server", "train",
-        "--fixed-model-name", MODEL_NAME, "--out", str(MODELS_DIR),
-    ]  # fmt: skip
+        sys.executable,
+        "-m",
+        "bot.channels.rasa_server",
+        "train",
+        "--fixed-model-name",
+        MODEL_NAME,
+        "--out",
+        str(MODELS_DIR),
+    ]
     started = time.monotonic()
     code = subprocess.call(argv, cwd=PROJECT_ROOT, env=_rasa_env())
     seconds = time.monotonic() - started
@@ -91,7 +98,9 @@ def cmd_handoffs_list(_args: argparse.Namespace) -> int:
         print("没有等待处理的转人工请求。")
         return 0
     for handoff in open_requests:
-        print(f"#{handoff.id}  会话 {handoff.conversation_id}  渠道 {handoff.channel}  时间 {handoff.requested_at:%Y-%m-%d %H:%M:%S} UTC")
+        print(
+            f"#{handoff.id}  会话 {handoff.conversation_id}  渠道 {handoff.channel}  时间 {handoff.requested_at:%Y-%m-%d %H:%M:%S} UTC"
+        )
         for line in handoff.transcript:
             who = "居民" if line["speaker"] == "user" else "助手"
             print(f"    {who}：{line['text']}")

@@ -1,4 +1,5 @@
 """Engine and session factory for the product database (SQLAlchemy 1.4, 2.0-style API)."""
+
 from __future__ import annotations
 
 from datetime import datetime, timezone
@@ -27,9 +28,12 @@ def create_db_engine(url: Optional[str] = None) -> Engine:
             # A pool of connections shared across threads (the API runs queries in a thread pool):
             # opening a SQLite connection and setting its pragmas costs more than the query.
             engine = create_engine(
-                url, poolclass=QueuePool, pool_size=8, max_overflow=8,
+                url,
+                poolclass=QueuePool,
+                pool_size=8,
+                max_overflow=8,
                 connect_args={"timeout": 30, "check_same_thread": False},
-            )  # fmt: skip
+            )
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
     # No pre-ping: its extra round trip on every checkout cost a third of the filing throughput.

@@ -1,4 +1,5 @@
 """Turning pydantic validation errors into messages for people (Chinese) and programs (field path)."""
+
 from __future__ import annotations
 
 from typing import Dict, List

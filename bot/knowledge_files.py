@@ -1,4 +1,5 @@
 """The one error for a knowledge/ file that is wrong, whatever kind of file it is."""
+
 from __future__ import annotations
 
 

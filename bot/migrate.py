@@ -1,4 +1,5 @@
 """Bring the product database to the newest schema (Alembic, configured in code)."""
+
 from __future__ import annotations
 
 from pathlib import Path

@@ -1,5 +1,6 @@
 """Masking of personal data (ID numbers, phone numbers) before text reaches a log or a record
 that does not need it in full."""
+
 from __future__ import annotations
 
 import re

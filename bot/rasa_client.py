@@ -1,4 +1,5 @@
 """The few calls we make to Rasa's HTTP API (plain HTTP: the core does not import Rasa)."""
+
 from __future__ import annotations
 
 from typing import Optional

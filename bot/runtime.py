@@ -1,4 +1,5 @@
 """Process-wide resources built once from the settings, on first use (never at import time)."""
+
 from __future__ import annotations
 
 import os
@@ -75,8 +76,13 @@ def wechat_service() -> Optional[WeChatService]:
         return None
     secret = settings.wechat_app_secret.get_secret_value() if settings.wechat_app_secret else ""
     aes_key = settings.wechat_encoding_aes_key.get_secret_value() if settings.wechat_encoding_aes_key else None
-    config = WeChatConfig(settings.wechat_token.get_secret_value(), settings.wechat_app_id or "", secret, aes_key,
-                          settings.wechat_api_base)  # fmt: skip
+    config = WeChatConfig(
+        settings.wechat_token.get_secret_value(),
+        settings.wechat_app_id or "",
+        secret,
+        aes_key,
+        settings.wechat_api_base,
+    )
     sender = CustomerService(config, TokenStore(sessions())) if config.can_send else None
     return WeChatService(Protocol(config), DeliveryLog(sessions()), sender, settings.wechat_reply_seconds)
 

@@ -3,6 +3,7 @@
 Values come from environment variables prefixed ``JIUZHU_`` and from an optional ``.env`` file in the
 project root; the defaults run the whole product on one machine with nothing else installed.
 """
+
 from __future__ import annotations
 
 from functools import lru_cache
@@ -52,7 +53,9 @@ class Settings(BaseSettings):
     wechat_encoding_aes_key: Optional[SecretStr] = Field(
         default=None, description="EncodingAESKey (43 characters): needed for safe (AES) and compatible mode"
     )
-    wechat_api_base: str = Field(default="https://api.weixin.qq.com", description="WeChat API server (tests use a fake)")
+    wechat_api_base: str = Field(
+        default="https://api.weixin.qq.com", description="WeChat API server (tests use a fake)"
+    )
     wechat_reply_seconds: float = Field(
         default=4.5, gt=0, le=4.8, description="Reply passively within this; later answers go by customer-service API"
     )

@@ -3,6 +3,7 @@
 Children: the action server (rasa_sdk), the Rasa server and the project's API (aiohttp). If one of them dies the others are
 stopped too, so a half-running product never looks healthy; Ctrl-C (SIGINT) or SIGTERM stops all.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -46,15 +47,23 @@ def children(settings: Settings, model: str) -> List[Child]:
     python = sys.executable
     level = {"DEBUG": "-vv", "INFO": "-v", "WARNING": "--quiet"}.get(settings.log_level, "--quiet")
     rasa_argv = [
-        python, "-m", "bot.channels.rasa_server", "run",  # `rasa run` with a fix, see bot/channels/rasa_server.py
+        python,
+        "-m",
+        "bot.channels.rasa_server",
+        "run",  # `rasa run` with a fix, see bot/channels/rasa_server.py
         "--enable-api",
-        "--model", model,
-        "--endpoints", str(PROJECT_ROOT / "endpoints.yml"),
-        "--credentials", str(PROJECT_ROOT / "credentials.yml"),
-        "--interface", settings.host,
-        "--port", str(settings.rasa_port),
+        "--model",
+        model,
+        "--endpoints",
+        str(PROJECT_ROOT / "endpoints.yml"),
+        "--credentials",
+        str(PROJECT_ROOT / "credentials.yml"),
+        "--interface",
+        settings.host,
+        "--port",
+        str(settings.rasa_port),
         level,
-    ]  # fmt: skip
+    ]
     if settings.rasa_auth_token is not None:
         rasa_argv += ["--auth-token", settings.rasa_auth_token.get_secret_value()]
     return [

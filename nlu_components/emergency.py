@@ -4,6 +4,7 @@ Recall matters more than precision (issue 5), and a statistical classifier train
 examples misses phrasings it never saw. The rules themselves live in the core
 (bot/conversation/emergency.py, knowledge/rules/emergency.yaml); this component only applies them.
 """
+
 from __future__ import annotations
 
 from typing import Any, Dict, List, Optional, Text
@@ -24,8 +25,13 @@ EMERGENCY_INTENT = "report_emergency"
 @DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=False)
 class EmergencyOverride(GraphComponent):
     @classmethod
-    def create(cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
-               execution_context: ExecutionContext) -> "EmergencyOverride":  # fmt: skip
+    def create(
+        cls,
+        config: Dict[Text, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+    ) -> "EmergencyOverride":
         return cls()
 
     def process_training_data(self, training_data: TrainingData) -> TrainingData:
@@ -41,5 +47,7 @@ class EmergencyOverride(GraphComponent):
                 continue
             ranking = [r for r in message.get(INTENT_RANKING_KEY) or [] if r.get("name") != EMERGENCY_INTENT]
             message.set(INTENT, {"name": EMERGENCY_INTENT, "confidence": 1.0}, add_to_output=True)
-            message.set(INTENT_RANKING_KEY, [{"name": EMERGENCY_INTENT, "confidence": 1.0}, *ranking], add_to_output=True)
+            message.set(
+                INTENT_RANKING_KEY, [{"name": EMERGENCY_INTENT, "confidence": 1.0}, *ranking], add_to_output=True
+            )
         return messages

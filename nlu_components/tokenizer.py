@@ -5,6 +5,7 @@ Rasa's JiebaTokenizer keeps the spaces jieba returns between Chinese and Latin w
 feature counts disagree and DIET fails (RasaHQ/rasa#7910). Dropping them here keeps the offsets of
 the remaining tokens, which entity extraction relies on.
 """
+
 from __future__ import annotations
 
 from typing import List, Text

@@ -7,6 +7,7 @@
 `judge` prints every figure it judged, so CI logs show them, and exits 1 below a target. It also
 measures the policy search (bot/policies) on the labelled policy questions: which article answers.
 """
+
 from __future__ import annotations
 
 import json
@@ -36,7 +37,9 @@ def prepare(target: str) -> int:
     lines += ["", "- intent: ask_policy", "  examples: |"] + [f"    - {q}" for q in questions]
     Path(target).parent.mkdir(parents=True, exist_ok=True)
     Path(target).write_text("\n".join(lines) + "\n", encoding="utf-8")
-    count = sum(len([line for line in item["examples"].splitlines() if line.strip()]) for item in data["nlu"]) + len(questions)
+    count = sum(len([line for line in item["examples"].splitlines() if line.strip()]) for item in data["nlu"]) + len(
+        questions
+    )
     print(f"held-out set: {count} messages → {target}")
     return 0 if count >= MIN_MESSAGES else 1
 
@@ -67,10 +70,14 @@ def judge(out_dir: str) -> int:
     f1 = intents["weighted avg"]["f1-score"]
     support = intents["weighted avg"]["support"]
     failures = []
-    print(f"held-out intent classification: weighted F1 {f1:.3f} on {support} messages (target ≥ {MIN_INTENT_WEIGHTED_F1})")
+    print(
+        f"held-out intent classification: weighted F1 {f1:.3f} on {support} messages (target ≥ {MIN_INTENT_WEIGHTED_F1})"
+    )
     for name, row in sorted(intents.items()):
         if isinstance(row, dict) and name not in ("weighted avg", "macro avg", "micro avg"):
-            print(f"  {name:<18} F1 {row['f1-score']:.3f}  precision {row['precision']:.3f}  recall {row['recall']:.3f}  support {row['support']}")
+            print(
+                f"  {name:<18} F1 {row['f1-score']:.3f}  precision {row['precision']:.3f}  recall {row['recall']:.3f}  support {row['support']}"
+            )
     if f1 < MIN_INTENT_WEIGHTED_F1:
         failures.append(f"intent weighted F1 {f1:.3f} < {MIN_INTENT_WEIGHTED_F1}")
     if support < MIN_MESSAGES:
@@ -84,7 +91,9 @@ def judge(out_dir: str) -> int:
     if selection_file.exists():
         selection = json.loads(selection_file.read_text(encoding="utf-8"))
         accuracy = selection.get("accuracy", selection.get("micro avg", {}).get("f1-score", 0.0))
-        print(f"held-out response selection (out_of_scope): accuracy {accuracy:.3f} (target ≥ {MIN_RESPONSE_SELECTION_ACCURACY})")
+        print(
+            f"held-out response selection (out_of_scope): accuracy {accuracy:.3f} (target ≥ {MIN_RESPONSE_SELECTION_ACCURACY})"
+        )
         if accuracy < MIN_RESPONSE_SELECTION_ACCURACY:
             failures.append(f"response selection accuracy {accuracy:.3f} < {MIN_RESPONSE_SELECTION_ACCURACY}")
     else:
@@ -92,8 +101,10 @@ def judge(out_dir: str) -> int:
 
     right, wrong, refused = policy_search()
     total = right + wrong + refused
-    print(f"policy search: right article {right}/{total} ({right / total:.3f}), wrong {wrong}, "
-          f"refused (asks to rephrase) {refused} (target right ≥ {MIN_POLICY_ARTICLE_ACCURACY})")  # fmt: skip
+    print(
+        f"policy search: right article {right}/{total} ({right / total:.3f}), wrong {wrong}, "
+        f"refused (asks to rephrase) {refused} (target right ≥ {MIN_POLICY_ARTICLE_ACCURACY})"
+    )
     if right / total < MIN_POLICY_ARTICLE_ACCURACY:
         failures.append(f"policy search accuracy {right / total:.3f} < {MIN_POLICY_ARTICLE_ACCURACY}")
 

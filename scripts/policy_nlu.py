@@ -5,6 +5,7 @@ The articles are the one place residents' phrasings live; this file is generated
 classifier learns what a policy question looks like. `--check` fails when the file is out of date
 (make validate runs it).
 """
+
 from __future__ import annotations
 
 import sys

@@ -1,4 +1,5 @@
 """Shared fixtures: real databases only (SQLite files, and PostgreSQL where CI provides it)."""
+
 from __future__ import annotations
 
 import os
@@ -15,9 +16,7 @@ from tests.helpers import require_or_skip
 
 os.environ.setdefault("RASA_TELEMETRY_ENABLED", "false")
 
-POSTGRES_ADMIN_URL = os.environ.get(
-    "JIUZHU_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test"
-)
+POSTGRES_ADMIN_URL = os.environ.get("JIUZHU_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
 
 
 @pytest.fixture

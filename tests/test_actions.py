@@ -1,4 +1,5 @@
 """Actions run against real trackers and a CollectingDispatcher, with a real database."""
+
 import json
 from pathlib import Path
 

@@ -103,9 +103,7 @@ def test_migrations_match_the_models(database_url):
     engine = create_db_engine(database_url)
     try:
         with engine.connect() as conn:
-            context = MigrationContext.configure(
-                conn, opts={"include_object": include_object, "compare_type": True}
-            )
+            context = MigrationContext.configure(conn, opts={"include_object": include_object, "compare_type": True})
             assert compare_metadata(context, metadata) == []
     finally:
         engine.dispose()

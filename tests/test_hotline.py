@@ -1,5 +1,6 @@
 """Hotline operator assist on real SQLite and PostgreSQL: a call transcript yields suggestions, the
 next question, facts, an urgency flag, a lead filed once, and an editable summary."""
+
 from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor

@@ -1,4 +1,5 @@
 """The core never imports Rasa: only bot/channels/ may (ARCHITECTURE.md)."""
+
 import ast
 
 from bot.settings import PROJECT_ROOT

@@ -1,4 +1,5 @@
 """endpoints.yml, expanded with the environment our settings produce, builds the stores we mean."""
+
 from __future__ import annotations
 
 import asyncio
@@ -41,9 +42,7 @@ def test_default_is_sql_tracker_store_on_our_database_and_in_memory_locks(monkey
 
 
 def test_lock_store_url_selects_redis(monkeypatch, sqlite_url):
-    endpoints = endpoints_for(
-        monkeypatch, Settings(_env_file=None, database_url=sqlite_url, lock_store_url=REDIS_URL)
-    )
+    endpoints = endpoints_for(monkeypatch, Settings(_env_file=None, database_url=sqlite_url, lock_store_url=REDIS_URL))
     try:
         store = LockStore.create(endpoints.lock_store)
         store.red.ping()

@@ -1,4 +1,5 @@
 """The Rasa fix in bot/channels/rasa_server.py checks action-server responses exactly as Rasa does."""
+
 from __future__ import annotations
 
 import pytest

@@ -1,4 +1,5 @@
 """The resident's actions against real rasa-sdk trackers, and the warning queue on a real database."""
+
 from __future__ import annotations
 
 import pytest
@@ -18,8 +19,13 @@ from bot import runtime
 from bot.leads import StaffRole
 
 
-def tracker(text: str, slots: dict | None = None, sender: str = "resident-1", message_id: str = "m1",
-            active_loop: str | None = None) -> Tracker:  # fmt: skip
+def tracker(
+    text: str,
+    slots: dict | None = None,
+    sender: str = "resident-1",
+    message_id: str = "m1",
+    active_loop: str | None = None,
+) -> Tracker:
     latest = {"text": text, "intent": {"name": "x", "confidence": 1.0}, "message_id": message_id, "entities": []}
     events = [{"event": "user", "text": text, "parse_data": latest, "input_channel": "rest"}]
     loop = {"name": active_loop} if active_loop else {}
@@ -112,10 +118,14 @@ async def test_an_emergency_without_consent_is_filed_without_contact(configured)
 async def test_the_form_asks_nothing_more_once_consent_is_refused():
     form = ValidateEmergencyForm()
     t = tracker("不用", {"lead_consent": "no"})
-    assert await form.required_slots(["lead_consent", "lead_phone", "lead_place"], CollectingDispatcher(), t, {}) == ["lead_consent"]
+    assert await form.required_slots(["lead_consent", "lead_phone", "lead_place"], CollectingDispatcher(), t, {}) == [
+        "lead_consent"
+    ]
 
 
-@pytest.mark.parametrize("answer,expected", [("139 1234 5678", "13912345678"), ("不想留", "__skipped__"), ("123", None)])
+@pytest.mark.parametrize(
+    "answer,expected", [("139 1234 5678", "13912345678"), ("不想留", "__skipped__"), ("123", None)]
+)
 def test_phone_answers(answer, expected):
     result = ValidateEmergencyForm().validate_lead_phone(answer, CollectingDispatcher(), tracker(answer), {})
     assert result["lead_phone"] == expected
@@ -131,4 +141,6 @@ def test_slots_cleared_before_the_form_starts_are_asked_not_refused():
 def test_the_prescreen_form_activation_does_not_count_as_an_answer():
     state = {"household": {}, "pending": "region", "unknown": [], "retries": 0}
     t = tracker("", {"prescreen_state": state}, active_loop="prescreen_form")
-    assert ValidatePrescreenForm().validate_prescreen_answer(None, CollectingDispatcher(), t, {}) == {"prescreen_answer": None}
+    assert ValidatePrescreenForm().validate_prescreen_answer(None, CollectingDispatcher(), t, {}) == {
+        "prescreen_answer": None
+    }

@@ -1,4 +1,5 @@
 """The Jieba tokenizer must not emit whitespace tokens on mixed Chinese/English text (rasa#7910)."""
+
 import pytest
 from rasa.engine.graph import ExecutionContext, GraphSchema
 from rasa.engine.storage.local_model_storage import LocalModelStorage

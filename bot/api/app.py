@@ -1,5 +1,6 @@
 """aiohttp application: `/api/v1/...`. Bad input is a 400 naming the field, in Chinese and English;
 nothing a client sends can produce a 500."""
+
 from __future__ import annotations
 
 import asyncio

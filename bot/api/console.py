@@ -1,4 +1,5 @@
 """Staff console: server-rendered pages in Chinese over the same service as the staff API."""
+
 from __future__ import annotations
 
 import asyncio
@@ -22,10 +23,17 @@ from bot.leads.model import (
     TRANSITIONS,
     Cause,
     Severity,
-)  # fmt: skip
+)
 
 CHINA = timezone(timedelta(hours=8))
-EVENT_NAMES = {"filed": "登记", "claimed": "认领", "transition": "办理", "referred": "推送部门", "merged": "合并", "linked": "关联"}
+EVENT_NAMES = {
+    "filed": "登记",
+    "claimed": "认领",
+    "transition": "办理",
+    "referred": "推送部门",
+    "merged": "合并",
+    "linked": "关联",
+}
 
 
 def setup(app: web.Application) -> None:
@@ -113,18 +121,29 @@ async def queue_page(request: web.Request) -> web.Response:
     rows = []
     for lead in found:
         countdown, overdue = _countdown(lead, now)
-        rows.append({
-            **lead_to_dict(lead, now), "severity_name": SEVERITY_NAMES[lead.severity],
-            "cause_name": CAUSE_NAMES[lead.cause], "countdown": countdown, "overdue": overdue,
-        })  # fmt: skip
+        rows.append(
+            {
+                **lead_to_dict(lead, now),
+                "severity_name": SEVERITY_NAMES[lead.severity],
+                "cause_name": CAUSE_NAMES[lead.cause],
+                "countdown": countdown,
+                "overdue": overdue,
+            }
+        )
     filters = {k: request.query.get(k, "") for k in ("state", "cause", "severity", "overdue")}
-    return _page(request, "queue.html", {
-        "staff": staff, "leads": rows, "filters": filters,
-        "query": urlencode({k: v for k, v in filters.items() if v}),
-        "states": [(s.value, STATE_NAMES[s]) for s in LeadState],
-        "causes": [(c.value, CAUSE_NAMES[c]) for c in Cause],
-        "severities": [(s.value, SEVERITY_NAMES[s]) for s in Severity],
-    })  # fmt: skip
+    return _page(
+        request,
+        "queue.html",
+        {
+            "staff": staff,
+            "leads": rows,
+            "filters": filters,
+            "query": urlencode({k: v for k, v in filters.items() if v}),
+            "states": [(s.value, STATE_NAMES[s]) for s in LeadState],
+            "causes": [(c.value, CAUSE_NAMES[c]) for c in Cause],
+            "severities": [(s.value, SEVERITY_NAMES[s]) for s in Severity],
+        },
+    )
 
 
 async def lead_page(request: web.Request) -> web.Response:
@@ -133,24 +152,42 @@ async def lead_page(request: web.Request) -> web.Response:
     lead, events = await asyncio.to_thread(service.get, int(request.match_info["id"]), staff)
     now = service.now()
     countdown, overdue = _countdown(lead, now)
-    moves = [(s.value, STATE_NAMES[s]) for s in LeadState if s in TRANSITIONS[lead.state] and s not in (LeadState.claimed, LeadState.merged)]
+    moves = [
+        (s.value, STATE_NAMES[s])
+        for s in LeadState
+        if s in TRANSITIONS[lead.state] and s not in (LeadState.claimed, LeadState.merged)
+    ]
     history = [
         {
             "at": _local(e.at),
             "actor": _actor(e.actor),
             "kind_name": EVENT_NAMES.get(e.kind, e.kind),
-            "states": f"{STATE_NAMES[e.from_state]} → {STATE_NAMES[e.to_state]}" if e.from_state and e.to_state and e.from_state != e.to_state
+            "states": f"{STATE_NAMES[e.from_state]} → {STATE_NAMES[e.to_state]}"
+            if e.from_state and e.to_state and e.from_state != e.to_state
             else (STATE_NAMES[e.to_state] if e.to_state else ""),
             "note": e.note,
         }
         for e in events
-    ]  # fmt: skip
-    return _page(request, "lead.html", {
-        "staff": staff, "lead": lead_to_dict(lead, now), "history": history, "countdown": countdown, "overdue": overdue,
-        "state_name": STATE_NAMES[lead.state], "severity_name": SEVERITY_NAMES[lead.severity],
-        "cause_name": CAUSE_NAMES[lead.cause], "channel_name": CHANNEL_NAMES[lead.source_channel],
-        "can_claim": lead.state is LeadState.new, "moves": moves, "is_open": lead.is_open, "departments": DEPARTMENTS,
-    })  # fmt: skip
+    ]
+    return _page(
+        request,
+        "lead.html",
+        {
+            "staff": staff,
+            "lead": lead_to_dict(lead, now),
+            "history": history,
+            "countdown": countdown,
+            "overdue": overdue,
+            "state_name": STATE_NAMES[lead.state],
+            "severity_name": SEVERITY_NAMES[lead.severity],
+            "cause_name": CAUSE_NAMES[lead.cause],
+            "channel_name": CHANNEL_NAMES[lead.source_channel],
+            "can_claim": lead.state is LeadState.new,
+            "moves": moves,
+            "is_open": lead.is_open,
+            "departments": DEPARTMENTS,
+        },
+    )
 
 
 async def _act(request: web.Request, action, done: str) -> web.Response:
@@ -182,5 +219,7 @@ async def move(request: web.Request) -> web.Response:
 
 async def refer(request: web.Request) -> web.Response:
     return await _act(
-        request, lambda s, i, staff, f: s.refer(i, staff, str(f.get("department", "")), str(f.get("note", ""))), "已推送。"
+        request,
+        lambda s, i, staff, f: s.refer(i, staff, str(f.get("department", "")), str(f.get("note", ""))),
+        "已推送。",
     )

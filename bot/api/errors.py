@@ -1,4 +1,5 @@
 """Error responses: `code` and `message` for programs, `message_zh` for people, `fields` for bad input."""
+
 from __future__ import annotations
 
 import json
@@ -39,7 +40,9 @@ def error_response(status: int, code: str, message: str, message_zh: str, fields
 
 
 def bad_request(code: str, message: str, message_zh: str, fields=None) -> web.HTTPBadRequest:
-    return web.HTTPBadRequest(text=dumps(error_body(code, message, message_zh, fields)), content_type="application/json")
+    return web.HTTPBadRequest(
+        text=dumps(error_body(code, message, message_zh, fields)), content_type="application/json"
+    )
 
 
 @web.middleware
@@ -58,12 +61,17 @@ async def errors_middleware(request: web.Request, handler):
         # The database is unreachable: nothing was accepted; the same request (same key) can be retried.
         logger.exception("database unavailable on %s %s", request.method, request.path)
         return error_response(
-            503, "database_unavailable", "database unavailable; retry with the same idempotency key",
-            "系统暂时无法保存，请稍后用同一请求重试", headers={"Retry-After": "5"},
-        )  # fmt: skip
+            503,
+            "database_unavailable",
+            "database unavailable; retry with the same idempotency key",
+            "系统暂时无法保存，请稍后用同一请求重试",
+            headers={"Retry-After": "5"},
+        )
     except SQLAlchemyError:
         logger.exception("database error on %s %s", request.method, request.path)
-        return error_response(503, "database_error", "database error; retry", "系统暂时无法保存，请稍后重试", headers={"Retry-After": "5"})
+        return error_response(
+            503, "database_error", "database error; retry", "系统暂时无法保存，请稍后重试", headers={"Retry-After": "5"}
+        )
     except Exception:  # noqa: BLE001 - the last line of defence: log it, never leak a trace
         logger.exception("unhandled error on %s %s", request.method, request.path)
         return error_response(500, "internal_error", "internal error", "服务内部错误，请稍后再试")

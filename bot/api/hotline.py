@@ -1,5 +1,6 @@
 """Hotline operator assist API: the 12345 system calls it per call (start, each utterance, end) and
 the operator files the call's lead with one request. Same staff tokens as the queue."""
+
 from __future__ import annotations
 
 import asyncio
@@ -13,7 +14,17 @@ from bot.hotline import CallService
 from bot.input_errors import describe
 
 CALLS_KEY = web.AppKey("calls", CallService)
-LEAD_FIELDS = ("cause", "severity", "description", "region", "place", "contact", "consent", "screening", "suggested_handling")
+LEAD_FIELDS = (
+    "cause",
+    "severity",
+    "description",
+    "region",
+    "place",
+    "contact",
+    "consent",
+    "screening",
+    "suggested_handling",
+)
 
 
 def _text(body: dict, name: str, limit: int, required: bool = True):
@@ -21,14 +32,18 @@ def _text(body: dict, name: str, limit: int, required: bool = True):
     if value is None and not required:
         return None
     if not isinstance(value, str) or (required and not value.strip()) or len(value) > limit:
-        raise bad_request(f"invalid_{name}", f"{name} must be text of at most {limit} characters", f"{name} 应为不超过{limit}字的文字")
+        raise bad_request(
+            f"invalid_{name}", f"{name} must be text of at most {limit} characters", f"{name} 应为不超过{limit}字的文字"
+        )
     return value.strip()
 
 
 async def start_call(request: web.Request) -> web.Response:
     staff = await current_staff(request)
     body = await json_object(request)
-    call = await asyncio.to_thread(request.app[CALLS_KEY].start, _text(body, "call_id", 100), body.get("operator") or staff.name)
+    call = await asyncio.to_thread(
+        request.app[CALLS_KEY].start, _text(body, "call_id", 100), body.get("operator") or staff.name
+    )
     return web.json_response({"call": call.to_dict()}, status=201, dumps=dumps)
 
 
@@ -37,9 +52,15 @@ async def add_utterance(request: web.Request) -> web.Response:
     body = await json_object(request)
     seq = body.get("seq")
     if not isinstance(seq, int) or isinstance(seq, bool) or seq < 0:
-        raise bad_request("invalid_seq", "seq must be a non-negative integer (the utterance's order in the call)", "seq 应为非负整数")
+        raise bad_request(
+            "invalid_seq", "seq must be a non-negative integer (the utterance's order in the call)", "seq 应为非负整数"
+        )
     assistance = await asyncio.to_thread(
-        request.app[CALLS_KEY].hear, request.match_info["call_id"], seq, _text(body, "speaker", 16), _text(body, "text", 2000)
+        request.app[CALLS_KEY].hear,
+        request.match_info["call_id"],
+        seq,
+        _text(body, "speaker", 16),
+        _text(body, "text", 2000),
     )
     return web.json_response(assistance.to_dict(), dumps=dumps)
 
@@ -59,8 +80,12 @@ async def end_call(request: web.Request) -> web.Response:
 async def edit_call(request: web.Request) -> web.Response:
     await current_staff(request)
     body = await json_object(request)
-    call = await asyncio.to_thread(request.app[CALLS_KEY].edit, request.match_info["call_id"],
-                                   _text(body, "summary", 2000, required=False), _text(body, "category", 100, required=False))  # fmt: skip
+    call = await asyncio.to_thread(
+        request.app[CALLS_KEY].edit,
+        request.match_info["call_id"],
+        _text(body, "summary", 2000, required=False),
+        _text(body, "category", 100, required=False),
+    )
     return web.json_response({"call": call.to_dict()}, dumps=dumps)
 
 
@@ -74,7 +99,9 @@ async def file_call_lead(request: web.Request) -> web.Response:
         lead_id = await asyncio.to_thread(request.app[CALLS_KEY].file_lead, request.match_info["call_id"], body)
     except ValidationError as error:
         raise bad_request("invalid_lead", "lead is invalid", "线索信息填写有误", describe(error))
-    return web.json_response({"lead_id": lead_id}, status=201, dumps=dumps, headers={"Location": f"/api/v1/leads/{lead_id}"})
+    return web.json_response(
+        {"lead_id": lead_id}, status=201, dumps=dumps, headers={"Location": f"/api/v1/leads/{lead_id}"}
+    )
 
 
 def add_routes(app: web.Application) -> None:

@@ -3,6 +3,7 @@
 Every call needs a staff token (`Authorization: Bearer …`, or the console's cookie). A township
 account sees only leads of its own region (403 otherwise); county supervisors see their county.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -26,7 +27,7 @@ from bot.leads import (
     Severity,
     Staff,
     StaffService,
-)  # fmt: skip
+)
 from bot.leads.model import STATE_NAMES
 
 LEADS_KEY = web.AppKey("leads", LeadService)
@@ -44,11 +45,18 @@ async def current_staff(request: web.Request) -> Staff:
     member = await staff_for_token(request, token)
     if member is None:
         raise web.HTTPUnauthorized(
-            text=dumps({"error": {"code": "unauthorized", "message": "a valid staff token is required",
-                                  "message_zh": "请先登录（需要有效的工作人员令牌）"}}),
+            text=dumps(
+                {
+                    "error": {
+                        "code": "unauthorized",
+                        "message": "a valid staff token is required",
+                        "message_zh": "请先登录（需要有效的工作人员令牌）",
+                    }
+                }
+            ),
             content_type="application/json",
             headers={"WWW-Authenticate": "Bearer"},
-        )  # fmt: skip
+        )
     return member
 
 
@@ -148,9 +156,11 @@ async def file_lead(request: web.Request) -> web.Response:
     filed = await asyncio.to_thread(request.app[LEADS_KEY].file, draft)
     body = {"lead": lead_to_dict(filed.lead), "created": filed.created, "merged_into": filed.merged_into}
     return web.json_response(
-        body, status=201 if filed.created else 200, dumps=dumps,
+        body,
+        status=201 if filed.created else 200,
+        dumps=dumps,
         headers={"Location": f"/api/v1/leads/{filed.lead.id}"},
-    )  # fmt: skip
+    )
 
 
 async def list_leads(request: web.Request) -> web.Response:
@@ -186,9 +196,13 @@ async def transition_lead(request: web.Request) -> web.Response:
         raise bad_request("invalid_state", f"to_state must be one of {allowed}", "目标状态不正确")
     note, outcome = str(body.get("note") or ""), body.get("outcome")
     lead = await asyncio.to_thread(
-        request.app[LEADS_KEY].transition, _lead_id(request), staff, to_state, note,
+        request.app[LEADS_KEY].transition,
+        _lead_id(request),
+        staff,
+        to_state,
+        note,
         str(outcome) if outcome is not None else None,
-    )  # fmt: skip
+    )
     return web.json_response({"lead": lead_to_dict(lead)}, dumps=dumps)
 
 
@@ -196,7 +210,11 @@ async def refer_lead(request: web.Request) -> web.Response:
     staff = await current_staff(request)
     body = await json_object(request)
     lead = await asyncio.to_thread(
-        request.app[LEADS_KEY].refer, _lead_id(request), staff, str(body.get("department") or ""), str(body.get("note") or "")
+        request.app[LEADS_KEY].refer,
+        _lead_id(request),
+        staff,
+        str(body.get("department") or ""),
+        str(body.get("note") or ""),
     )
     return web.json_response({"lead": lead_to_dict(lead)}, dumps=dumps)
 
@@ -207,14 +225,30 @@ async def merge_lead(request: web.Request) -> web.Response:
     into = body.get("into")
     if not isinstance(into, int) or isinstance(into, bool):
         raise bad_request("invalid_into", "into must be a lead id (integer)", "请填写要并入的线索编号")
-    lead = await asyncio.to_thread(request.app[LEADS_KEY].merge, _lead_id(request), into, staff, str(body.get("note") or ""))
+    lead = await asyncio.to_thread(
+        request.app[LEADS_KEY].merge, _lead_id(request), into, staff, str(body.get("note") or "")
+    )
     return web.json_response({"lead": lead_to_dict(lead)}, dumps=dumps)
 
 
 CSV_COLUMNS = [
-    "id", "state", "severity", "cause", "region", "place", "description", "contact_name", "contact_phone",
-    "contact_address", "source_channel", "created_at", "due_at", "overdue", "outcome", "merged_into",
-]  # fmt: skip
+    "id",
+    "state",
+    "severity",
+    "cause",
+    "region",
+    "place",
+    "description",
+    "contact_name",
+    "contact_phone",
+    "contact_address",
+    "source_channel",
+    "created_at",
+    "due_at",
+    "overdue",
+    "outcome",
+    "merged_into",
+]
 
 
 def _cell(value) -> str:
@@ -233,14 +267,19 @@ async def export_leads(request: web.Request) -> web.Response:
     writer.writerow(CSV_COLUMNS)
     for lead in found:
         row = lead_to_dict(lead, now)
-        flat = {**row, "contact_name": row["contact"]["name"], "contact_phone": row["contact"]["phone"],
-                "contact_address": row["contact"]["address"]}  # fmt: skip
+        flat = {
+            **row,
+            "contact_name": row["contact"]["name"],
+            "contact_phone": row["contact"]["phone"],
+            "contact_address": row["contact"]["address"],
+        }
         writer.writerow([_cell(flat[c]) for c in CSV_COLUMNS])
     return web.Response(
         body=("\ufeff" + out.getvalue()).encode("utf-8"),  # BOM: Excel opens UTF-8 Chinese correctly
-        content_type="text/csv", charset="utf-8",
+        content_type="text/csv",
+        charset="utf-8",
         headers={"Content-Disposition": 'attachment; filename="leads.csv"'},
-    )  # fmt: skip
+    )
 
 
 def add_routes(app: web.Application) -> None:

@@ -1,4 +1,5 @@
 """The OpenAPI 3 document of /api/v1, with the household schema taken from the pydantic model."""
+
 from __future__ import annotations
 
 from functools import lru_cache
@@ -42,10 +43,12 @@ def _json(schema_ref: str, description: str) -> dict:
 
 
 DATE_PARAM = {
-    "name": "date", "in": "query", "required": False,
+    "name": "date",
+    "in": "query",
+    "required": False,
     "description": "the date whose parameters apply (YYYY-MM-DD); default today",
     "schema": {"type": "string", "format": "date"},
-}  # fmt: skip
+}
 
 
 @lru_cache(maxsize=1)
@@ -82,56 +85,152 @@ def openapi_document() -> dict:
     lead_id = {"name": "id", "in": "path", "required": True, "schema": {"type": "integer"}}
     filters = [
         {"name": n, "in": "query", "required": False, "schema": {"type": "string"}, "description": d}
-        for n, d in [("state", "new|claimed|visiting|pending|resolved|closed|merged"), ("cause", "illness|schooling|…"),
-                     ("severity", "life_threatening|urgent|normal"), ("region", "code prefix"), ("overdue", "true|false")]
-    ]  # fmt: skip
+        for n, d in [
+            ("state", "new|claimed|visiting|pending|resolved|closed|merged"),
+            ("cause", "illness|schooling|…"),
+            ("severity", "life_threatening|urgent|normal"),
+            ("region", "code prefix"),
+            ("overdue", "true|false"),
+        ]
+    ]
     lead_paths = {
         "/api/v1/leads": {
-            "post": {**secured, "summary": "file a lead (idempotent per idempotency_key; merged into the household's open lead)",
-                     "requestBody": {"required": True, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/LeadDraft"}}}},
-                     "responses": {"201": {"description": "filed"}, "200": {"description": "this key was filed before: the same lead"},
-                                   "400": bad, "401": err("no or bad token"),
-                                   "503": err("database unavailable: nothing was accepted, retry with the same key")}},
-            "get": {**secured, "summary": "leads the caller may see, most severe and soonest due first",
-                    "parameters": filters, "responses": {"200": {"description": "{leads: [...]}"}, "400": bad, "401": err("no or bad token")}},
+            "post": {
+                **secured,
+                "summary": "file a lead (idempotent per idempotency_key; merged into the household's open lead)",
+                "requestBody": {
+                    "required": True,
+                    "content": {"application/json": {"schema": {"$ref": "#/components/schemas/LeadDraft"}}},
+                },
+                "responses": {
+                    "201": {"description": "filed"},
+                    "200": {"description": "this key was filed before: the same lead"},
+                    "400": bad,
+                    "401": err("no or bad token"),
+                    "503": err("database unavailable: nothing was accepted, retry with the same key"),
+                },
+            },
+            "get": {
+                **secured,
+                "summary": "leads the caller may see, most severe and soonest due first",
+                "parameters": filters,
+                "responses": {"200": {"description": "{leads: [...]}"}, "400": bad, "401": err("no or bad token")},
+            },
         },
-        "/api/v1/leads/export.csv": {"get": {**secured, "summary": "the same list as CSV (UTF-8 with BOM)", "parameters": filters,
-                                             "responses": {"200": {"description": "text/csv"}}}},
-        "/api/v1/leads/{id}": {"get": {**secured, "summary": "a lead with its history", "parameters": [lead_id],
-                                       "responses": {"200": {"description": "{lead, history}"}, "403": err("another region"), "404": err("no such lead")}}},
-        "/api/v1/leads/{id}/claim": {"post": {**secured, "summary": "claim a new lead (atomic: one of concurrent claims wins)", "parameters": [lead_id],
-                                              "responses": {"200": {"description": "claimed"}, "409": err("already claimed or changed")}}},
-        "/api/v1/leads/{id}/transitions": {"post": {**secured, "summary": "move a lead: {to_state, note, outcome (required to resolve)}",
-                                                    "parameters": [lead_id], "responses": {"200": {"description": "moved"}, "400": bad, "409": err("not allowed from the current state")}}},
-        "/api/v1/leads/{id}/referrals": {"post": {**secured, "summary": "refer to a department: {department: 教育|医保|住建|人社|应急|残联, note}",
-                                                  "parameters": [lead_id], "responses": {"200": {"description": "recorded in the history"}, "400": bad}}},
-        "/api/v1/leads/{id}/merge": {"post": {**secured, "summary": "merge into another open lead: {into, note}", "parameters": [lead_id],
-                                              "responses": {"200": {"description": "merged"}, "409": err("not allowed")}}},
-    }  # fmt: skip
+        "/api/v1/leads/export.csv": {
+            "get": {
+                **secured,
+                "summary": "the same list as CSV (UTF-8 with BOM)",
+                "parameters": filters,
+                "responses": {"200": {"description": "text/csv"}},
+            }
+        },
+        "/api/v1/leads/{id}": {
+            "get": {
+                **secured,
+                "summary": "a lead with its history",
+                "parameters": [lead_id],
+                "responses": {
+                    "200": {"description": "{lead, history}"},
+                    "403": err("another region"),
+                    "404": err("no such lead"),
+                },
+            }
+        },
+        "/api/v1/leads/{id}/claim": {
+            "post": {
+                **secured,
+                "summary": "claim a new lead (atomic: one of concurrent claims wins)",
+                "parameters": [lead_id],
+                "responses": {"200": {"description": "claimed"}, "409": err("already claimed or changed")},
+            }
+        },
+        "/api/v1/leads/{id}/transitions": {
+            "post": {
+                **secured,
+                "summary": "move a lead: {to_state, note, outcome (required to resolve)}",
+                "parameters": [lead_id],
+                "responses": {
+                    "200": {"description": "moved"},
+                    "400": bad,
+                    "409": err("not allowed from the current state"),
+                },
+            }
+        },
+        "/api/v1/leads/{id}/referrals": {
+            "post": {
+                **secured,
+                "summary": "refer to a department: {department: 教育|医保|住建|人社|应急|残联, note}",
+                "parameters": [lead_id],
+                "responses": {"200": {"description": "recorded in the history"}, "400": bad},
+            }
+        },
+        "/api/v1/leads/{id}/merge": {
+            "post": {
+                **secured,
+                "summary": "merge into another open lead: {into, note}",
+                "parameters": [lead_id],
+                "responses": {"200": {"description": "merged"}, "409": err("not allowed")},
+            }
+        },
+    }
     call_id = {"name": "call_id", "in": "path", "required": True, "schema": {"type": "string"}}
     call_paths = {
-        "/api/v1/calls": {"post": {**secured, "summary": "start assisting a 12345 call: {call_id, operator} (idempotent)",
-                                   "responses": {"201": {"description": "{call}"}, "400": bad, "401": err("no or bad token")}}},
-        "/api/v1/calls/{call_id}": {
-            "get": {**secured, "summary": "the call: summary, category, lead_id", "parameters": [call_id],
-                    "responses": {"200": {"description": "{call}"}, "404": err("no such call")}},
-            "patch": {**secured, "summary": "the operator edits {summary, category}", "parameters": [call_id],
-                      "responses": {"200": {"description": "{call}"}, "400": bad, "404": err("no such call")}},
+        "/api/v1/calls": {
+            "post": {
+                **secured,
+                "summary": "start assisting a 12345 call: {call_id, operator} (idempotent)",
+                "responses": {"201": {"description": "{call}"}, "400": bad, "401": err("no or bad token")},
+            }
         },
-        "/api/v1/calls/{call_id}/utterances": {"post": {
-            **secured, "parameters": [call_id],
-            "summary": "one utterance from ASR: {seq, speaker: caller|operator, text}; a resent seq is not heard twice",
-            "responses": {"200": {"description": "{suggestions: [≤3 {article, title, text, citations, confidence}], next_question, "
-                                                 "facts, urgency: {kind, severity, reason, advice} | null, lead_draft | null, screening}"},
-                          "400": bad, "404": err("no such call"), "409": err("the call has ended")}}},
-        "/api/v1/calls/{call_id}/end": {"post": {**secured, "summary": "end the call: suggested summary and ticket category",
-                                                 "parameters": [call_id], "responses": {"200": {"description": "{call}"}, "404": err("no such call")}}},
-        "/api/v1/calls/{call_id}/lead": {"post": {
-            **secured, "parameters": [call_id],
-            "summary": "file the call's lead draft into the warning queue, with the operator's changes (any LeadDraft field "
-                       "but idempotency_key/source_channel/conversation_id); once per call",
-            "responses": {"201": {"description": "{lead_id}"}, "400": bad, "404": err("no such call")}}},
-    }  # fmt: skip
+        "/api/v1/calls/{call_id}": {
+            "get": {
+                **secured,
+                "summary": "the call: summary, category, lead_id",
+                "parameters": [call_id],
+                "responses": {"200": {"description": "{call}"}, "404": err("no such call")},
+            },
+            "patch": {
+                **secured,
+                "summary": "the operator edits {summary, category}",
+                "parameters": [call_id],
+                "responses": {"200": {"description": "{call}"}, "400": bad, "404": err("no such call")},
+            },
+        },
+        "/api/v1/calls/{call_id}/utterances": {
+            "post": {
+                **secured,
+                "parameters": [call_id],
+                "summary": "one utterance from ASR: {seq, speaker: caller|operator, text}; a resent seq is not heard twice",
+                "responses": {
+                    "200": {
+                        "description": "{suggestions: [≤3 {article, title, text, citations, confidence}], next_question, "
+                        "facts, urgency: {kind, severity, reason, advice} | null, lead_draft | null, screening}"
+                    },
+                    "400": bad,
+                    "404": err("no such call"),
+                    "409": err("the call has ended"),
+                },
+            }
+        },
+        "/api/v1/calls/{call_id}/end": {
+            "post": {
+                **secured,
+                "summary": "end the call: suggested summary and ticket category",
+                "parameters": [call_id],
+                "responses": {"200": {"description": "{call}"}, "404": err("no such call")},
+            }
+        },
+        "/api/v1/calls/{call_id}/lead": {
+            "post": {
+                **secured,
+                "parameters": [call_id],
+                "summary": "file the call's lead draft into the warning queue, with the operator's changes (any LeadDraft field "
+                "but idempotency_key/source_channel/conversation_id); once per call",
+                "responses": {"201": {"description": "{lead_id}"}, "400": bad, "404": err("no such call")},
+            }
+        },
+    }
     return {
         "openapi": "3.0.3",
         "info": {"title": "jiuzhu 救助 API", "version": "1"},
@@ -141,12 +240,18 @@ def openapi_document() -> dict:
                 "post": {
                     "summary": "pre-screen a household (advice, not a decision)",
                     "parameters": [DATE_PARAM],
-                    "requestBody": {"required": True, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Household"}}}},
+                    "requestBody": {
+                        "required": True,
+                        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Household"}}},
+                    },
                     "responses": {"200": _json("#/components/schemas/ScreeningResult", "the screening"), "400": bad},
                 }
             },
             "/api/v1/regions": {
-                "get": {"summary": "regions with parameters", "responses": {"200": {"description": "list of {code, name, parent}"}}}
+                "get": {
+                    "summary": "regions with parameters",
+                    "responses": {"200": {"description": "list of {code, name, parent}"}},
+                }
             },
             "/api/v1/regions/{code}/parameters": {
                 "get": {
@@ -162,12 +267,16 @@ def openapi_document() -> dict:
                     },
                 }
             },
-            "/api/v1/openapi.json": {"get": {"summary": "this document", "responses": {"200": {"description": "OpenAPI 3"}}}},
+            "/api/v1/openapi.json": {
+                "get": {"summary": "this document", "responses": {"200": {"description": "OpenAPI 3"}}}
+            },
             **lead_paths,
             **call_paths,
         },
         "components": {
             "schemas": schemas,
-            "securitySchemes": {"staffToken": {"type": "http", "scheme": "bearer", "description": "python -m bot staff add …"}},
+            "securitySchemes": {
+                "staffToken": {"type": "http", "scheme": "bearer", "description": "python -m bot staff add …"}
+            },
         },
     }

@@ -4,6 +4,7 @@ question, facts heard, urgency, the lead draft), filing the lead, and the editab
 Server-rendered like the rest of the console; the live panel is an HTML fragment the page reloads
 every two seconds while the call goes on (and on 刷新 without JavaScript).
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -37,9 +38,18 @@ def _call_url(call_id: str, **query: str) -> str:
 async def calls_page(request: web.Request) -> web.Response:
     staff = await _staff(request)
     found = await asyncio.to_thread(request.app[CALLS_KEY].recent)
-    rows = [{"call_id": c.call_id, "url": _call_url(c.call_id), "operator": c.operator, "started": _local(c.started_at),
-             "ended": _local(c.ended_at) if c.ended_at else None, "urgent": bool(c.state.get("urgency")),
-             "lead_id": c.lead_id} for c in found]  # fmt: skip
+    rows = [
+        {
+            "call_id": c.call_id,
+            "url": _call_url(c.call_id),
+            "operator": c.operator,
+            "started": _local(c.started_at),
+            "ended": _local(c.ended_at) if c.ended_at else None,
+            "urgent": bool(c.state.get("urgency")),
+            "lead_id": c.lead_id,
+        }
+        for c in found
+    ]
     return _page(request, "calls.html", {"staff": staff, "calls": rows})
 
 
@@ -54,23 +64,32 @@ async def _live_context(request: web.Request) -> dict:
     assistance = call.state.get("assistance") or {}
     urgency = assistance.get("urgency")
     return {
-        "call": call, "assistance": assistance, "ended": call.ended_at is not None,
-        "urgency": urgency, "urgency_kind": URGENCY_KINDS.get((urgency or {}).get("kind"), "紧急情况"),
+        "call": call,
+        "assistance": assistance,
+        "ended": call.ended_at is not None,
+        "urgency": urgency,
+        "urgency_kind": URGENCY_KINDS.get((urgency or {}).get("kind"), "紧急情况"),
         "severity_name": SEVERITY_NAMES.get(Severity(urgency["severity"])) if urgency else None,
         "transcript": [{**u, "speaker_name": SPEAKER_NAMES.get(u["speaker"], u["speaker"])} for u in transcript],
         "url": _call_url(call_id),
-    }  # fmt: skip
+    }
 
 
 async def call_page(request: web.Request) -> web.Response:
     staff = await _staff(request)
     context = await _live_context(request)
     draft = context["assistance"].get("lead_draft") or {}
-    return _page(request, "call.html", {
-        **context, "staff": staff, "draft": draft,
-        "causes": [(c.value, CAUSE_NAMES[c]) for c in Cause],
-        "severities": [(s.value, SEVERITY_NAMES[s]) for s in Severity],
-    })  # fmt: skip
+    return _page(
+        request,
+        "call.html",
+        {
+            **context,
+            "staff": staff,
+            "draft": draft,
+            "causes": [(c.value, CAUSE_NAMES[c]) for c in Cause],
+            "severities": [(s.value, SEVERITY_NAMES[s]) for s in Severity],
+        },
+    )
 
 
 async def live_fragment(request: web.Request) -> web.Response:
@@ -93,7 +112,9 @@ async def _act(request: web.Request, action, done: str) -> web.Response:
 
 async def file_lead(request: web.Request) -> web.Response:
     def action(service, call_id, form):
-        fields = {k: str(form.get(k, "")).strip() or None for k in ("cause", "severity", "region", "description", "place")}
+        fields = {
+            k: str(form.get(k, "")).strip() or None for k in ("cause", "severity", "region", "description", "place")
+        }
         fields["consent"] = form.get("consent") == "yes"
         contact = {k: str(form.get(k, "")).strip() or None for k in ("name", "phone")}
         # Contact details are kept only with the caller's consent.
@@ -110,6 +131,8 @@ async def end_call(request: web.Request) -> web.Response:
 
 async def edit_wrap_up(request: web.Request) -> web.Response:
     def action(service, call_id, form):
-        service.edit(call_id, str(form.get("summary", "")).strip() or None, str(form.get("category", "")).strip() or None)
+        service.edit(
+            call_id, str(form.get("summary", "")).strip() or None, str(form.get("category", "")).strip() or None
+        )
 
     return await _act(request, action, "小结已保存。")

@@ -6,6 +6,7 @@ on the Rasa server during bench/wechat: two thirds of its CPU went there, which 
 past the passive-reply window. The fix validates against a validator built once for the same schema:
 the same check of the same response, without re-checking the schema.
 """
+
 from __future__ import annotations
 
 import sys

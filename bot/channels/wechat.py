@@ -3,6 +3,7 @@
 Registered in credentials.yml as `bot.channels.wechat.WeChatInput`; WeChat calls
 /webhooks/wechat/webhook. Every value comes from the JIUZHU_WECHAT_* settings.
 """
+
 from __future__ import annotations
 
 from typing import Any, Awaitable, Callable, Dict, List, Optional, Text
@@ -41,7 +42,9 @@ class WeChatInput(InputChannel):
 
         async def answer(open_id: str, text: str, message_id: Optional[str]) -> List[str]:
             collector = CollectingOutputChannel()
-            await on_new_message(UserMessage(text, collector, open_id, input_channel=self.name(), message_id=message_id))
+            await on_new_message(
+                UserMessage(text, collector, open_id, input_channel=self.name(), message_id=message_id)
+            )
             return [render(m) for m in collector.messages]
 
         def send(reply: Reply) -> HTTPResponse:

@@ -4,6 +4,7 @@ Channel-free and storage-free: a call's state is a JSON-able dict; `hear` takes 
 returns the state and the assistance for it. The same policy search, fact extraction, pre-screen
 questions and emergency rules as the resident's chat — no second copy of any of them.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -44,8 +45,14 @@ class Assistance:
     screening: Optional[dict] = field(default=None)
 
     def to_dict(self) -> dict:
-        return {"suggestions": self.suggestions, "next_question": self.next_question, "facts": self.facts,
-                "urgency": self.urgency, "lead_draft": self.lead_draft, "screening": self.screening}  # fmt: skip
+        return {
+            "suggestions": self.suggestions,
+            "next_question": self.next_question,
+            "facts": self.facts,
+            "urgency": self.urgency,
+            "lead_draft": self.lead_draft,
+            "screening": self.screening,
+        }
 
 
 def _facts_for_people(household: Dict[str, Any]) -> Dict[str, Any]:
@@ -63,7 +70,10 @@ def _next_question(household: Dict[str, Any], on: Optional[dt.date]) -> tuple:
     if result.decided:
         return None, {"primary": result.primary, "summary": result.summary}
     question = result.next_question
-    return ({"field": question.field, "text": question.text} if question else None), {"primary": None, "summary": result.summary}
+    return ({"field": question.field, "text": question.text} if question else None), {
+        "primary": None,
+        "summary": result.summary,
+    }
 
 
 def hear(state: Dict[str, Any], speaker: str, text: str, on: Optional[dt.date] = None) -> tuple:
@@ -75,21 +85,42 @@ def hear(state: Dict[str, Any], speaker: str, text: str, on: Optional[dt.date] =
         prescreen.merge_facts(merged, facts_in(text))
         found = detect(text)
         if found and (state["urgency"] is None or more_severe(found.severity, state["urgency"]["severity"])):
-            state["urgency"] = {"kind": found.kind, "severity": found.severity.value, "cause": found.cause.value,
-                                "reason": f"来电人说：“{mask_pii(found.matched)}”", "advice": found.advice,
-                                "utterance": mask_pii(text)[:500]}  # fmt: skip
+            state["urgency"] = {
+                "kind": found.kind,
+                "severity": found.severity.value,
+                "cause": found.cause.value,
+                "reason": f"来电人说：“{mask_pii(found.matched)}”",
+                "advice": found.advice,
+                "utterance": mask_pii(text)[:500],
+            }
     suggestions = []
     if speaker == "caller":
         for answer in default_desk().suggest(text, state["household"].get("region"), on, MAX_SUGGESTIONS):
-            suggestions.append({"article": answer.article.id, "title": answer.article.title, "text": answer.text,
-                                "citations": answer.citations, "confidence": round(answer.score, 3)})  # fmt: skip
-        if suggestions and suggestions[0]["article"] not in state["topics"] and suggestions[0]["confidence"] >= TOPIC_MIN_CONFIDENCE:
+            suggestions.append(
+                {
+                    "article": answer.article.id,
+                    "title": answer.article.title,
+                    "text": answer.text,
+                    "citations": answer.citations,
+                    "confidence": round(answer.score, 3),
+                }
+            )
+        if (
+            suggestions
+            and suggestions[0]["article"] not in state["topics"]
+            and suggestions[0]["confidence"] >= TOPIC_MIN_CONFIDENCE
+        ):
             state["topics"].append(suggestions[0]["article"])
     question, screening = _next_question(state["household"], on)
     urgency = state["urgency"]
-    return state, Assistance(suggestions, question, _facts_for_people(state["household"]),
-                             {k: urgency[k] for k in ("kind", "severity", "reason", "advice")} if urgency else None,
-                             lead_draft(state), screening)  # fmt: skip
+    return state, Assistance(
+        suggestions,
+        question,
+        _facts_for_people(state["household"]),
+        {k: urgency[k] for k in ("kind", "severity", "reason", "advice")} if urgency else None,
+        lead_draft(state),
+        screening,
+    )
 
 
 def lead_draft(state: Dict[str, Any]) -> Optional[dict]:
@@ -98,8 +129,13 @@ def lead_draft(state: Dict[str, Any]) -> Optional[dict]:
     if not urgency:
         return None
     region = state["household"].get("region")
-    return {"cause": urgency["cause"], "severity": urgency["severity"], "description": urgency["utterance"],
-            "region": region if region and region.isdigit() else None, "source_channel": "hotline"}  # fmt: skip
+    return {
+        "cause": urgency["cause"],
+        "severity": urgency["severity"],
+        "description": urgency["utterance"],
+        "region": region if region and region.isdigit() else None,
+        "source_channel": "hotline",
+    }
 
 
 def summarise(state: Dict[str, Any]) -> Dict[str, str]:

@@ -2,6 +2,7 @@
 
 The patterns and the advice live in knowledge/rules/emergency.yaml; this module only applies them.
 """
+
 from __future__ import annotations
 
 import re
@@ -44,12 +45,23 @@ class Emergency:
 def _rules() -> Tuple[List[EmergencyKind], re.Pattern, str, List[str], str]:
     raw = yaml.safe_load(RULES.read_text(encoding="utf-8"))
     kinds = [
-        EmergencyKind(name, Severity(k["severity"]), Cause(k["cause"]), bool(k.get("always")),
-                      re.compile("|".join(f"(?:{p})" for p in k["patterns"])), " ".join(k["first"].split()))
+        EmergencyKind(
+            name,
+            Severity(k["severity"]),
+            Cause(k["cause"]),
+            bool(k.get("always")),
+            re.compile("|".join(f"(?:{p})" for p in k["patterns"])),
+            " ".join(k["first"].split()),
+        )
         for name, k in raw["kinds"].items()
-    ]  # fmt: skip
-    return (kinds, re.compile(raw["situation"]), " ".join(raw["relief"].split()), list(raw["relief_citations"]),
-            " ".join(raw["generic_first"].split()))  # fmt: skip
+    ]
+    return (
+        kinds,
+        re.compile(raw["situation"]),
+        " ".join(raw["relief"].split()),
+        list(raw["relief_citations"]),
+        " ".join(raw["generic_first"].split()),
+    )
 
 
 def _advice(first: str) -> str:

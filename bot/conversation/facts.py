@@ -1,4 +1,5 @@
 """Facts a resident states in plain Chinese, and their answers to one pre-screen question."""
+
 from __future__ import annotations
 
 import re
@@ -14,7 +15,9 @@ from bot.privacy import find_phone
 UNKNOWN = object()  # the resident does not know: never read as zero or no
 
 _DONT_KNOW = re.compile(r"不知道|不清楚|不确定|说不好|说不准|不记得|记不清|没数|不太懂|不晓得|不懂")
-_STOP = re.compile(r"不测了|不想测|不算了|算了吧?$|^算了|退出|停止|结束|不问了|不用了|取消|不想回答|先不弄了|不弄了|别问了")
+_STOP = re.compile(
+    r"不测了|不想测|不算了|算了吧?$|^算了|退出|停止|结束|不问了|不用了|取消|不想回答|先不弄了|不弄了|别问了"
+)
 _CORRECTION = re.compile(r"^(?:不对|错了|说错了|不是|刚才说错)")
 
 
@@ -91,17 +94,31 @@ def facts_in(text: str) -> Dict[str, Any]:
 # --- the answer to one question --------------------------------------------------------------------
 _NO = re.compile(r"^(?:没有|没|无|不是|不能|不行|否|不会|不|没得|木有|不在)|没有|不能|不是|干不了|没法")
 _YES = re.compile(r"^(?:有|是|对|能|可以|在|会|嗯|行|好的?|有的|是的|对的)|有|是的|可以|能")
-_WITHIN = re.compile(r"没超|不超|没有超|以内|范围内|符合|够格|没什么(?:存款|财产|钱)|没(?:有)?存款|没房|没车|啥也没有|什么都没有")
+_WITHIN = re.compile(
+    r"没超|不超|没有超|以内|范围内|符合|够格|没什么(?:存款|财产|钱)|没(?:有)?存款|没房|没车|啥也没有|什么都没有"
+)
 _OVER = re.compile(r"超过|超了|超出|有好几套|有车有房|不符合")
 
-_KINDS = [("multiple", r"多重"), ("intellectual", r"智力|智障"), ("mental", r"精神"), ("visual", r"视力|眼睛|失明|盲"),
-          ("hearing", r"听力|耳朵|聋"), ("speech", r"言语|说话|哑"), ("physical", r"肢体|腿|胳膊|手|脚|瘫|截肢")]  # fmt: skip
+_KINDS = [
+    ("multiple", r"多重"),
+    ("intellectual", r"智力|智障"),
+    ("mental", r"精神"),
+    ("visual", r"视力|眼睛|失明|盲"),
+    ("hearing", r"听力|耳朵|聋"),
+    ("speech", r"言语|说话|哑"),
+    ("physical", r"肢体|腿|胳膊|手|脚|瘫|截肢"),
+]
 _GRADE = re.compile(r"([一二三四1-4])\s*级")
-_EMPLOYMENT = [("unable", r"干不了|不能干|没法干|干不动|不能工作|丧失劳动|没有劳动能力|做不了"),
-               ("unemployed", r"没(?:有)?工作|失业|下岗|没活|找不到|待业|没班上|能干活"),
-               ("employed", r"有工作|上班|打工|在干|有活|工作着|在职")]  # fmt: skip
-_SELF_CARE = [("none", r"完全不能|不能自理|瘫痪|卧床|全靠人"), ("partial", r"部分|有时|一部分|半|需要人帮"),
-              ("full", r"能自理|完全自理|能照顾自己|生活自理|可以自理|能")]  # fmt: skip
+_EMPLOYMENT = [
+    ("unable", r"干不了|不能干|没法干|干不动|不能工作|丧失劳动|没有劳动能力|做不了"),
+    ("unemployed", r"没(?:有)?工作|失业|下岗|没活|找不到|待业|没班上|能干活"),
+    ("employed", r"有工作|上班|打工|在干|有活|工作着|在职"),
+]
+_SELF_CARE = [
+    ("none", r"完全不能|不能自理|瘫痪|卧床|全靠人"),
+    ("partial", r"部分|有时|一部分|半|需要人帮"),
+    ("full", r"能自理|完全自理|能照顾自己|生活自理|可以自理|能"),
+]
 
 MONTHLY_FIELDS = {"monthly_income"}
 TOTAL_12M_FIELDS = {"rigid_expense_12m", "income_12m"}

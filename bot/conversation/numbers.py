@@ -1,13 +1,41 @@
 """Numbers as residents say them: 三口人, 两千五, 一千二, 2.5k, 1.2万, 一年五万 (→ per month)."""
+
 from __future__ import annotations
 
 import re
 from decimal import Decimal
 from typing import Optional, Tuple
 
-_DIGITS = {"零": 0, "〇": 0, "一": 1, "幺": 1, "二": 2, "两": 2, "俩": 2, "三": 3, "仨": 3, "四": 4, "五": 5,
-           "六": 6, "七": 7, "八": 8, "九": 9}  # fmt: skip
-_UNITS = {"十": 10, "拾": 10, "百": 100, "佰": 100, "千": 1000, "仟": 1000, "k": 1000, "K": 1000, "万": 10000, "w": 10000, "W": 10000}
+_DIGITS = {
+    "零": 0,
+    "〇": 0,
+    "一": 1,
+    "幺": 1,
+    "二": 2,
+    "两": 2,
+    "俩": 2,
+    "三": 3,
+    "仨": 3,
+    "四": 4,
+    "五": 5,
+    "六": 6,
+    "七": 7,
+    "八": 8,
+    "九": 9,
+}
+_UNITS = {
+    "十": 10,
+    "拾": 10,
+    "百": 100,
+    "佰": 100,
+    "千": 1000,
+    "仟": 1000,
+    "k": 1000,
+    "K": 1000,
+    "万": 10000,
+    "w": 10000,
+    "W": 10000,
+}
 CN_NUMERAL = "零〇一幺二两俩三仨四五六七八九十拾百佰千仟万"
 # An amount: Arabic (1200, 1,200, 2.5) or Chinese numerals, with an optional 千/万/k unit and 元/块.
 AMOUNT = rf"(?:\d[\d,]*(?:\.\d+)?\s*[千万kKwW]?|[{CN_NUMERAL}]+(?:点[{CN_NUMERAL}]+)?[万千]?)"

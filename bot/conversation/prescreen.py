@@ -4,6 +4,7 @@ The state is a plain JSON-able dict, so any channel can keep it (a Rasa slot, a 
 Each resident message goes through `step`; facts stated anywhere (三口人, 一个月一千二, 在长春) are taken
 even when another question was asked, and a later statement corrects an earlier one.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -63,7 +64,9 @@ def merge_facts(state: Dict[str, Any], facts: Dict[str, Any]) -> None:
         if field in state["unknown"]:
             state["unknown"].remove(field)
     if household.get("size") == 1 and "monthly_income" in facts:
-        _set(household, "members[0].monthly_income", facts["monthly_income"])  # a person alone: own income = household's
+        _set(
+            household, "members[0].monthly_income", facts["monthly_income"]
+        )  # a person alone: own income = household's
     size = household.get("size")
     if size is not None and len(household.get("members", [])) > size:
         household["members"] = household["members"][:size]
@@ -152,8 +155,12 @@ def _join(*parts: str) -> str:
     return "\n".join(p for p in parts if p)
 
 
-_AMOUNT_WORDS = {"estimated_monthly": "预计每月可领约", "basic_standard_min": "基本生活标准每月不低于",
-                 "care_standard_min": "照料护理标准每月不低于", "monthly": "每月增发"}  # fmt: skip
+_AMOUNT_WORDS = {
+    "estimated_monthly": "预计每月可领约",
+    "basic_standard_min": "基本生活标准每月不低于",
+    "care_standard_min": "照料护理标准每月不低于",
+    "monthly": "每月增发",
+}
 
 
 def render_verdict(result: ScreeningResult, state: Optional[Dict[str, Any]] = None) -> str:
@@ -164,9 +171,15 @@ def render_verdict(result: ScreeningResult, state: Optional[Dict[str, Any]] = No
     citations: List[str] = []
     shown = [f for f in result.findings if f.verdict is Verdict.eligible]
     if result.primary is None:
-        shown = [f for f in result.findings if f.rule in HOUSEHOLD_LAYERS and f.verdict is Verdict.not_eligible][:1] + shown
+        shown = [f for f in result.findings if f.rule in HOUSEHOLD_LAYERS and f.verdict is Verdict.not_eligible][
+            :1
+        ] + shown
     for finding in shown:
-        who = "" if finding.member is None or (state and state["household"].get("size") == 1) else f"（第{finding.member + 1}位家庭成员）"
+        who = (
+            ""
+            if finding.member is None or (state and state["household"].get("size") == 1)
+            else f"（第{finding.member + 1}位家庭成员）"
+        )
         lines.append(f"· {finding.name}{who}：{finding.reason}")
         for key, value in finding.amounts.items():
             lines.append(f"  {_AMOUNT_WORDS.get(key, key)}{value.normalize():f}元（估算）")
@@ -180,7 +193,9 @@ def render_verdict(result: ScreeningResult, state: Optional[Dict[str, Any]] = No
         missing = "、".join(label_for(m, size) for m in result.missing[:3])
         lines.append(f"还缺少一些信息（{missing}），暂时没法判断。建议直接向乡镇（街道）申请，由工作人员核实。")
     if result.specialised_assistance:
-        lines.append("还可以了解的专项救助：" + "；".join(f"{a.name}（{a.department}）" for a in result.specialised_assistance))
+        lines.append(
+            "还可以了解的专项救助：" + "；".join(f"{a.name}（{a.department}）" for a in result.specialised_assistance)
+        )
     if result.temporary_assistance:
         lines.append("临时救助：" + "；".join(a.name for a in result.temporary_assistance))
     lines.append(WHERE_TO_APPLY)

@@ -5,6 +5,7 @@ that applies is the primary result. 特困 is person-level: it decides the prima
 living alone, and is reported per member otherwise. Every rule cites its clauses; numbers come from
 knowledge/ through `RegionBook`, never from this file.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -24,8 +25,17 @@ from bot.settings import PROJECT_ROOT
 ASSISTANCE_DIR = PROJECT_ROOT / "knowledge" / "assistance"
 RULES_DIR = PROJECT_ROOT / "knowledge" / "rules"
 
-CITE_TEKUN = ["《特困人员认定办法》（民发〔2021〕43号）", "001_9f98747db78547d3.txt 五", "002_2a7b8b2a62470f4b.txt 1", "003_2cb8394b00cda463.txt"]
-CITE_DIBAO = ["《社会救助暂行办法》（国务院令第649号）第九条", "《最低生活保障审核确认办法》（民发〔2021〕57号）第二十三条", "001_9f98747db78547d3.txt 四"]
+CITE_TEKUN = [
+    "《特困人员认定办法》（民发〔2021〕43号）",
+    "001_9f98747db78547d3.txt 五",
+    "002_2a7b8b2a62470f4b.txt 1",
+    "003_2cb8394b00cda463.txt",
+]
+CITE_DIBAO = [
+    "《社会救助暂行办法》（国务院令第649号）第九条",
+    "《最低生活保障审核确认办法》（民发〔2021〕57号）第二十三条",
+    "001_9f98747db78547d3.txt 四",
+]
 CITE_NEAR = ["国办发〔2023〕39号", "001_9f98747db78547d3.txt 一"]
 CITE_RIGID = ["《刚性支出困难家庭认定办法》（民政部，2024）", "001_9f98747db78547d3.txt 一"]
 CITE_INDIVIDUAL = ["000_d63965b069f5fb0b.txt 二（三）", "001_9f98747db78547d3.txt 四", "002_2a7b8b2a62470f4b.txt 1"]
@@ -59,8 +69,15 @@ def _assistance_catalogues() -> Tuple[list, list]:
     return read("specialised.yaml"), read("temporary.yaml")
 
 
-def _finding(rule: str, citations: List[str], parts: List[Tuple[Cond, str]], *,
-             eligible: Union[str, Callable[[], str]], unknown: str, member: Optional[int] = None) -> Finding:
+def _finding(
+    rule: str,
+    citations: List[str],
+    parts: List[Tuple[Cond, str]],
+    *,
+    eligible: Union[str, Callable[[], str]],
+    unknown: str,
+    member: Optional[int] = None,
+) -> Finding:
     """All `parts` must hold. Not eligible names the first part that fails; eligible's reason may
     be computed (it can use values that only exist once every part is known)."""
     cond = all_of(*(c for c, _ in parts))
@@ -126,7 +143,9 @@ class _Screening:
     def disposable_income_monthly(self) -> Tuple[Optional[Decimal], Tuple[str, ...]]:
         if self.h.area is None:
             return None, ("area",)
-        name = "disposable_income_per_capita_urban" if self.h.area is Area.urban else "disposable_income_per_capita_rural"
+        name = (
+            "disposable_income_per_capita_urban" if self.h.area is Area.urban else "disposable_income_per_capita_rural"
+        )
         return self.param(name).value / 12, ()
 
     def per_capita(self) -> Tuple[Optional[Decimal], Tuple[str, ...]]:
@@ -144,7 +163,9 @@ class _Screening:
         if deduction is not None and working:
             deducted = min(income, deduction.value * working)
             income -= deducted
-            self.trace.append(f"扣除{working}名就业成员的就业成本{_yuan(deducted)}后，家庭月收入按{_yuan(income)}计算。")
+            self.trace.append(
+                f"扣除{working}名就业成员的就业成本{_yuan(deducted)}后，家庭月收入按{_yuan(income)}计算。"
+            )
         self.trace.append(f"人均月收入 = {_yuan(income)} ÷ {self.h.size}人 = {_yuan(income / self.h.size)}。")
         return income / self.h.size, ()
 
@@ -213,17 +234,24 @@ class _Screening:
             income = self.h.monthly_income  # a person alone: the household's income is theirs
         std, missing_area = self.standard()
         if income is None:
-            no_income = Cond.unknown(*(missing_area + (self.field(i, "monthly_income") if self.h.size != 1 else "monthly_income",)))
+            no_income = Cond.unknown(
+                *(missing_area + (self.field(i, "monthly_income") if self.h.size != 1 else "monthly_income",))
+            )
         elif std is None:
             no_income = Cond.unknown(*missing_area)
         else:
             no_income = Cond.known(Decimal(income) < std)
         no_supporter = any_of(
-            Cond.known(not m.has_supporter) if m.has_supporter is not None else Cond.unknown(self.field(i, "has_supporter")),
-            Cond.known(not m.supporter_able) if m.supporter_able is not None else Cond.unknown(self.field(i, "supporter_able")),
+            Cond.known(not m.has_supporter)
+            if m.has_supporter is not None
+            else Cond.unknown(self.field(i, "has_supporter")),
+            Cond.known(not m.supporter_able)
+            if m.supporter_able is not None
+            else Cond.unknown(self.field(i, "supporter_able")),
         )
         finding = _finding(
-            "tekun", CITE_TEKUN,
+            "tekun",
+            CITE_TEKUN,
             [
                 (unable, "不属于老年人、未成年人或符合条件的重度残疾人，不按特困人员认定。"),
                 (no_income, "本人收入不低于当地低保标准，不属于无生活来源。"),
@@ -233,11 +261,15 @@ class _Screening:
             eligible="无劳动能力、本人收入低于低保标准、财产符合规定，且无法定义务人或义务人无履行能力。",
             unknown="还需要了解本人的年龄或残疾、收入、财产和义务人情况。",
             member=i,
-        )  # fmt: skip
+        )
         if finding.verdict is Verdict.eligible:
             basic = std * self.param("tekun_standard_multiplier").value
             finding.amounts["basic_standard_min"] = _money(basic)
-            care_param = {"none": "tekun_care_ratio_none", "partial": "tekun_care_ratio_partial", "full": "tekun_care_ratio_full"}
+            care_param = {
+                "none": "tekun_care_ratio_none",
+                "partial": "tekun_care_ratio_partial",
+                "full": "tekun_care_ratio_full",
+            }
             if m.self_care is not None:
                 ratio = self.param(care_param[m.self_care.value]).value
                 finding.amounts["care_standard_min"] = _money(ratio * self.param("minimum_wage").value)
@@ -248,11 +280,12 @@ class _Screening:
         std, _ = self.standard()
         pc, _ = self.per_capita()
         finding = _finding(
-            "dibao", CITE_DIBAO,
+            "dibao",
+            CITE_DIBAO,
             [(self.pc_below(), "家庭人均收入不低于当地低保标准。"), (self.assets(), "家庭财产超出当地低保规定。")],
             eligible=lambda: f"家庭人均月收入{_yuan(pc)}，低于当地低保标准{_yuan(std)}。",
             unknown="还需要了解家庭人口、收入、城乡类别或财产情况。",
-        )  # fmt: skip
+        )
         if finding.verdict is Verdict.eligible:
             finding.amounts["estimated_monthly"] = _money((std - pc) * self.h.size)
             finding.detail["how"] = f"按差额估算：（{_yuan(std)} − {_yuan(pc)}）× {self.h.size}人"
@@ -264,7 +297,8 @@ class _Screening:
     def near_dibao(self) -> Finding:
         k = f"{self.param('near_dibao_multiplier').value.normalize():f}"
         return _finding(
-            "near_dibao", CITE_NEAR,
+            "near_dibao",
+            CITE_NEAR,
             [
                 (negate(self.pc_below()), "人均收入低于低保标准，应按低保认定。"),
                 (self.pc_below("near_dibao_multiplier"), f"人均收入达到低保标准的{k}倍或以上。"),
@@ -272,28 +306,38 @@ class _Screening:
             ],
             eligible=f"家庭人均收入不低于低保标准、低于低保标准的{k}倍，财产符合规定。",
             unknown="还需要了解家庭人口、收入、城乡类别或财产情况。",
-        )  # fmt: skip
+        )
 
     def rigid_expense(self) -> Finding:
         above_k = negate(self.pc_below("near_dibao_multiplier"))
         pc, m1 = self.per_capita()
         monthly_disposable, m2 = self.disposable_income_monthly()
-        below_disposable = Cond.unknown(*(m1 + m2)) if pc is None or monthly_disposable is None else Cond.known(pc < monthly_disposable)
+        below_disposable = (
+            Cond.unknown(*(m1 + m2))
+            if pc is None or monthly_disposable is None
+            else Cond.known(pc < monthly_disposable)
+        )
         r = self.param("rigid_expense_ratio").value
         missing = tuple(n for n in ("rigid_expense_12m", "income_12m") if getattr(self.h, n) is None)
         if missing:
             heavy = Cond.unknown(*missing)
         else:
             heavy = Cond.known(Decimal(self.h.rigid_expense_12m) > r * Decimal(self.h.income_12m))
+
         def share() -> str:
-            ratio = Decimal(self.h.rigid_expense_12m) / Decimal(self.h.income_12m) * 100 if self.h.income_12m else Decimal(100)
+            ratio = (
+                Decimal(self.h.rigid_expense_12m) / Decimal(self.h.income_12m) * 100
+                if self.h.income_12m
+                else Decimal(100)
+            )
             return (
                 f"人均收入在边缘上限与上年度人均可支配收入之间，近12个月刚性支出占家庭收入{ratio:.0f}%，"
                 f"超过{r * 100:.0f}%。认定有效期最长12个月。"
             )
 
         return _finding(
-            "rigid_expense", CITE_RIGID,
+            "rigid_expense",
+            CITE_RIGID,
             [
                 (above_k, "人均收入低于边缘家庭上限，按前面的类别认定。"),
                 (below_disposable, "人均收入不低于上年度当地居民人均可支配收入。"),
@@ -302,7 +346,7 @@ class _Screening:
             ],
             eligible=share,
             unknown="还需要了解家庭收入、城乡类别、近12个月的刚性支出和收入或财产情况。",
-        )  # fmt: skip
+        )
 
     def individual_dibao(self, primary: Optional[str]) -> List[Finding]:
         """单人保: for a 低保边缘 household, and (where the region allows it) the band above it."""
@@ -314,26 +358,39 @@ class _Screening:
                 above_k = self.pc_below("near_dibao_multiplier")
                 pc, _ = self.per_capita()
                 monthly_disposable, _ = self.disposable_income_monthly()
-                in_upper_band = above_k.value is False and pc is not None and monthly_disposable is not None and pc < monthly_disposable
+                in_upper_band = (
+                    above_k.value is False
+                    and pc is not None
+                    and monthly_disposable is not None
+                    and pc < monthly_disposable
+                )
         if primary != "near_dibao" and not in_upper_band:
             return findings
         for i, m in self.members():
-            severe = any_of(self.flag(i, m, "serious_illness"), self.disability_counts(i, m, _disability_rule("severe")))
+            severe = any_of(
+                self.flag(i, m, "serious_illness"), self.disability_counts(i, m, _disability_rule("severe"))
+            )
             conds = [severe]
             if in_upper_band:
                 adult = negate(self.age_below(i, m, "tekun_minor_age"))
-                jobless = Cond.unknown(self.field(i, "employment")) if m.employment is None else Cond.known(m.employment is not Employment.employed)
+                jobless = (
+                    Cond.unknown(self.field(i, "employment"))
+                    if m.employment is None
+                    else Cond.known(m.employment is not Employment.employed)
+                )
                 conds = [adult, jobless, severe]
             findings.append(
                 _finding(
-                    "individual_dibao", CITE_INDIVIDUAL,
+                    "individual_dibao",
+                    CITE_INDIVIDUAL,
                     [(all_of(*conds), "不属于可单独纳入低保的重病、重度残疾人员。")],
-                    eligible="成年无业的重度残疾人或重病患者，可参照“单人户”申请低保。" if in_upper_band
+                    eligible="成年无业的重度残疾人或重病患者，可参照“单人户”申请低保。"
+                    if in_upper_band
                     else "重病或重度残疾，可单独申请纳入低保（单人保）。",
                     unknown="还需要了解该成员的重病或残疾情况。",
                     member=i,
                 )
-            )  # fmt: skip
+            )
         return findings
 
     def priority_allowance(self) -> List[Finding]:
@@ -347,11 +404,13 @@ class _Screening:
                 self.age_below(i, m, "tekun_minor_age"),
             )
             finding = _finding(
-                "priority_allowance", CITE_PRIORITY, [(cond, "不属于重点保障人员。")],
+                "priority_allowance",
+                CITE_PRIORITY,
+                [(cond, "不属于重点保障人员。")],
                 eligible="属于重病患者、重度残疾人、高龄老人或未成年人，可在差额补助基础上按省定标准增发补助金。",
                 unknown="还需要了解该成员的年龄、重病或残疾情况。",
                 member=i,
-            )  # fmt: skip
+            )
             if finding.verdict is Verdict.eligible and allowance is not None:
                 finding.amounts["monthly"] = _money(allowance.value)
             findings.append(finding)
@@ -375,7 +434,9 @@ class _Screening:
                     continue
                 rural = self.param("dibao_standard_rural")
                 note = f"{note}（当地农村低保标准{_yuan(rural.value)}/月）"
-            found.append(Assistance(item["id"], item["name"], "乡镇（街道）/县级民政部门", note, tuple(item["citations"])))
+            found.append(
+                Assistance(item["id"], item["name"], "乡镇（街道）/县级民政部门", note, tuple(item["citations"]))
+            )
         return found
 
     @staticmethod
@@ -447,6 +508,7 @@ class _Screening:
         for group in (blocking, undecided):
             candidates = [f.missing[0] for f in group if f.missing]
             if candidates:
+
                 def score(name: str) -> int:
                     return sum(name in f.missing for f in undecided)
 

@@ -1,4 +1,5 @@
 """A screening result as plain Chinese text: the reasoning step by step, then what to do."""
+
 from __future__ import annotations
 
 from typing import List

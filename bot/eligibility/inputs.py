@@ -1,5 +1,6 @@
 """What a pre-screen knows about a household (ELIGIBILITY.md §1). Every field may be unknown (None);
 unknown is never read as zero."""
+
 from __future__ import annotations
 
 import datetime as dt

@@ -4,6 +4,7 @@ Unknown is never treated as False or as zero: an `all_of` with one False is Fals
 unknown (so a household already over the line is never asked about its assets), and otherwise it is
 unknown, remembering which inputs are missing, in the order they should be asked.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field

@@ -4,6 +4,7 @@ A region inherits its parent's parameters (national → province → city) and o
 A value applies from its `since` date; on a date before a region's first value the parent's applies.
 Every value carries its source; values with no traceable published source are flagged `example`.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -48,7 +49,9 @@ CATALOGUE: Dict[str, ParameterSpec] = {
     "employment_cost_deduction": ParameterSpec("amount", "元/人·月", "就业成本扣减"),
     "uninsured_unemployed_months_without_income": ParameterSpec("count", "个月", "未参保失业人员连续无收入月数"),
     "dibao_payment_day": ParameterSpec("day", "日", "低保金每月发放截止日"),
-    "individual_dibao_upper_band": ParameterSpec("flag", "", "人均收入在边缘上限至人均可支配收入之间的重残重病成年无业人员可按单人户申请"),
+    "individual_dibao_upper_band": ParameterSpec(
+        "flag", "", "人均收入在边缘上限至人均可支配收入之间的重残重病成年无业人员可按单人户申请"
+    ),
 }
 
 
@@ -226,7 +229,9 @@ def _parse_region(path: Path) -> Region:
             value = _check_value(file, f"{key}.value", spec, entry["value"])
             source = entry.get("source")
             if not isinstance(source, str) or not source.strip():
-                raise ParameterError(file, f"{key}.source", "every value needs its source (file and clause, or document number)")
+                raise ParameterError(
+                    file, f"{key}.source", "every value needs its source (file and clause, or document number)"
+                )
             example = entry.get("example", False)
             if not isinstance(example, bool):
                 raise ParameterError(file, f"{key}.example", "must be true or false")

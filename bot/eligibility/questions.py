@@ -1,4 +1,5 @@
 """The question a resident is asked for each input the rules may need (plain Chinese)."""
+
 from __future__ import annotations
 
 import re
@@ -29,14 +30,26 @@ MEMBER_QUESTIONS = {
 
 # Short names of the same inputs, for "still missing: …" lines.
 HOUSEHOLD_LABELS = {
-    "region": "所在地区", "size": "家庭人口", "monthly_income": "每月收入", "area": "城市还是农村",
-    "assets_within_limit": "家庭财产是否在限额内", "rigid_expense_12m": "过去12个月必需开支", "income_12m": "过去12个月总收入",
-}  # fmt: skip
+    "region": "所在地区",
+    "size": "家庭人口",
+    "monthly_income": "每月收入",
+    "area": "城市还是农村",
+    "assets_within_limit": "家庭财产是否在限额内",
+    "rigid_expense_12m": "过去12个月必需开支",
+    "income_12m": "过去12个月总收入",
+}
 MEMBER_LABELS = {
-    "age": "年龄", "has_disability": "是否残疾", "disability_kind": "残疾类别", "disability_grade": "残疾等级",
-    "serious_illness": "是否重病", "employment": "工作情况", "self_care": "自理能力", "monthly_income": "本人收入",
-    "has_supporter": "有无赡养（抚养、扶养）人", "supporter_able": "赡养人有无能力",
-}  # fmt: skip
+    "age": "年龄",
+    "has_disability": "是否残疾",
+    "disability_kind": "残疾类别",
+    "disability_grade": "残疾等级",
+    "serious_illness": "是否重病",
+    "employment": "工作情况",
+    "self_care": "自理能力",
+    "monthly_income": "本人收入",
+    "has_supporter": "有无赡养（抚养、扶养）人",
+    "supporter_able": "赡养人有无能力",
+}
 
 MEMBER_PATH = re.compile(r"^members\[(\d+)\]\.(\w+)$")
 

@@ -1,4 +1,5 @@
 """What a screening returns (ELIGIBILITY.md §8)."""
+
 from __future__ import annotations
 
 import datetime as dt

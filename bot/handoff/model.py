@@ -1,4 +1,5 @@
 """A request from a resident to talk to a person (转人工). Plain Python: no ORM, no Rasa."""
+
 from __future__ import annotations
 
 import enum

@@ -1,4 +1,5 @@
 """Recording handoff requests and handing conversations back to the bot."""
+
 from __future__ import annotations
 
 from typing import Callable, Iterable, List, Optional
@@ -21,9 +22,7 @@ class HandoffService:
         self._sessions = sessions
         self._clock = clock
 
-    def request(
-        self, conversation_id: str, channel: str, transcript: Iterable[TranscriptLine]
-    ) -> HandoffRequest:
+    def request(self, conversation_id: str, channel: str, transcript: Iterable[TranscriptLine]) -> HandoffRequest:
         """Open a handoff for the conversation, or refresh the one already open (never two)."""
         lines = [TranscriptLine(t.speaker, mask_pii(t.text)).to_dict() for t in transcript]
         with self._sessions.begin() as session:

@@ -1,4 +1,5 @@
 """Table for handoff requests and its mapping onto the plain domain class."""
+
 from __future__ import annotations
 
 from sqlalchemy import JSON, Column, Enum, Index, Integer, String, Table

@@ -1,5 +1,6 @@
 """Calls: start, hear an utterance (idempotent per sequence number), end with an editable summary,
 and file the call's lead in the warning queue with one call."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -48,9 +49,15 @@ class Call:
     lead_id: Optional[int]
 
     def to_dict(self) -> dict:
-        return {"call_id": self.call_id, "operator": self.operator, "started_at": self.started_at.isoformat(),
-                "ended_at": self.ended_at.isoformat() if self.ended_at else None, "summary": self.summary,
-                "category": self.category, "lead_id": self.lead_id}  # fmt: skip
+        return {
+            "call_id": self.call_id,
+            "operator": self.operator,
+            "started_at": self.started_at.isoformat(),
+            "ended_at": self.ended_at.isoformat() if self.ended_at else None,
+            "summary": self.summary,
+            "category": self.category,
+            "lead_id": self.lead_id,
+        }
 
 
 class CallService:
@@ -63,8 +70,11 @@ class CallService:
         """Idempotent: starting a call that exists returns it."""
         try:
             with self._sessions.begin() as session:
-                session.execute(insert(calls).values(call_id=call_id, operator=operator, state=assist.new_call(),
-                                                     started_at=self._clock()))  # fmt: skip
+                session.execute(
+                    insert(calls).values(
+                        call_id=call_id, operator=operator, state=assist.new_call(), started_at=self._clock()
+                    )
+                )
         except IntegrityError:
             pass
         return self.get(call_id)
@@ -87,31 +97,49 @@ class CallService:
                 raise CallNotFound(f"no call {call_id!r}")
             if row["ended_at"] is not None:
                 raise CallEnded(f"call {call_id!r} has ended")
-            seen = session.execute(select(call_utterances.c.id).where(
-                call_utterances.c.call_ref == row["id"], call_utterances.c.seq == seq)).first()  # fmt: skip
+            seen = session.execute(
+                select(call_utterances.c.id).where(
+                    call_utterances.c.call_ref == row["id"], call_utterances.c.seq == seq
+                )
+            ).first()
             state, assistance = assist.hear(row["state"], speaker, text)
             if speaker == "caller":
                 # What the operator page shows until the caller says the next thing.
                 state["assistance"] = assistance.to_dict()
             if seen is None:
-                session.execute(insert(call_utterances).values(call_ref=row["id"], seq=seq, speaker=speaker,
-                                                               text=mask_pii(text), at=self._clock()))  # fmt: skip
+                session.execute(
+                    insert(call_utterances).values(
+                        call_ref=row["id"], seq=seq, speaker=speaker, text=mask_pii(text), at=self._clock()
+                    )
+                )
                 session.execute(update(calls).where(calls.c.id == row["id"]).values(state=state))
         return assistance
 
     def transcript(self, call: Call, last: int = 50) -> List[Dict[str, Any]]:
         """The call's latest utterances, oldest first (as stored: masked)."""
         with self._sessions() as session:
-            rows = session.execute(select(call_utterances.c.seq, call_utterances.c.speaker, call_utterances.c.text)
-                                   .where(call_utterances.c.call_ref == call.id)
-                                   .order_by(call_utterances.c.seq.desc()).limit(last)).mappings().all()  # fmt: skip
+            rows = (
+                session.execute(
+                    select(call_utterances.c.seq, call_utterances.c.speaker, call_utterances.c.text)
+                    .where(call_utterances.c.call_ref == call.id)
+                    .order_by(call_utterances.c.seq.desc())
+                    .limit(last)
+                )
+                .mappings()
+                .all()
+            )
         return [dict(r) for r in reversed(rows)]
 
     def recent(self, limit: int = 50) -> List[Call]:
         """Calls still going first, then the latest ended ones."""
         with self._sessions() as session:
-            rows = session.execute(select(calls).order_by(calls.c.ended_at.is_not(None), calls.c.started_at.desc())
-                                   .limit(limit)).mappings().all()  # fmt: skip
+            rows = (
+                session.execute(
+                    select(calls).order_by(calls.c.ended_at.is_not(None), calls.c.started_at.desc()).limit(limit)
+                )
+                .mappings()
+                .all()
+            )
         return [Call(**row) for row in rows]
 
     def end(self, call_id: str) -> Call:
@@ -120,8 +148,11 @@ class CallService:
         if call.ended_at is None:
             suggested = assist.summarise(call.state)
             with self._sessions.begin() as session:
-                session.execute(update(calls).where(calls.c.id == call.id, calls.c.ended_at.is_(None)).values(
-                    ended_at=self._clock(), summary=suggested["summary"], category=suggested["category"]))  # fmt: skip
+                session.execute(
+                    update(calls)
+                    .where(calls.c.id == call.id, calls.c.ended_at.is_(None))
+                    .values(ended_at=self._clock(), summary=suggested["summary"], category=suggested["category"])
+                )
         return self.get(call_id)
 
     def edit(self, call_id: str, summary: Optional[str] = None, category: Optional[str] = None) -> Call:
@@ -135,8 +166,16 @@ class CallService:
     def file_lead(self, call_id: str, overrides: Dict[str, Any]) -> int:
         """The call's lead draft, with the operator's changes, into the warning queue; once per call."""
         call = self.get(call_id)
-        draft = dict(assist.lead_draft(call.state) or {"cause": "other", "severity": "normal", "source_channel": "hotline",
-                                           "description": call.summary or "热线来电", "region": None})  # fmt: skip
+        draft = dict(
+            assist.lead_draft(call.state)
+            or {
+                "cause": "other",
+                "severity": "normal",
+                "source_channel": "hotline",
+                "description": call.summary or "热线来电",
+                "region": None,
+            }
+        )
         draft.update({k: v for k, v in overrides.items() if v is not None})
         draft.update(idempotency_key=f"hotline:{call_id}", conversation_id=call_id, source_channel="hotline")
         if not draft.get("region"):

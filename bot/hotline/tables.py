@@ -1,4 +1,5 @@
 """Calls and what was said in them (masked: ID and phone numbers are not kept in transcripts)."""
+
 from __future__ import annotations
 
 from sqlalchemy import JSON, Column, ForeignKey, Integer, String, Table, Text, UniqueConstraint

@@ -1,4 +1,5 @@
 """The warning queue (预警队列): leads filed by channels and operators, worked by staff."""
+
 from bot.leads.draft import Contact, LeadDraft
 from bot.leads.model import (
     Cause,
@@ -16,12 +17,29 @@ from bot.leads.model import (
     Staff,
     StaffRole,
     TransitionRefused,
-)  # fmt: skip
+)
 from bot.leads.service import Filed, LeadService
 from bot.leads.staff import StaffService
 
 __all__ = [
-    "Cause", "ClaimConflict", "Contact", "Filed", "Forbidden", "Handling", "InvalidLead", "Lead",
-    "LeadDraft", "LeadError", "LeadEvent", "LeadNotFound", "LeadService", "LeadState", "Severity",
-    "SourceChannel", "Staff", "StaffRole", "StaffService", "TransitionRefused",
+    "Cause",
+    "ClaimConflict",
+    "Contact",
+    "Filed",
+    "Forbidden",
+    "Handling",
+    "InvalidLead",
+    "Lead",
+    "LeadDraft",
+    "LeadError",
+    "LeadEvent",
+    "LeadNotFound",
+    "LeadService",
+    "LeadState",
+    "Severity",
+    "SourceChannel",
+    "Staff",
+    "StaffRole",
+    "StaffService",
+    "TransitionRefused",
 ]

@@ -1,4 +1,5 @@
 """What a filer sends to open a lead (validated; contact details only with consent)."""
+
 from __future__ import annotations
 
 from typing import Optional

@@ -3,6 +3,7 @@
 Leads are matched on a keyed hash (HMAC-SHA256) of the ID number, else the phone number, else the region
 plus the normalised address — never on a name. The ID number itself is never stored.
 """
+
 from __future__ import annotations
 
 import hashlib

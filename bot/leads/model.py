@@ -3,6 +3,7 @@
 Life cycle (ARCHITECTURE.md, "Facts that shape the channels"): new → claimed → visiting → pending →
 resolved → closed, plus merged (the household already had an open lead: 一户一条救助链).
 """
+
 from __future__ import annotations
 
 import enum
@@ -21,14 +22,14 @@ class LeadState(str, enum.Enum):
     merged = "merged"  # folded into the household's open lead
 
 
-OPEN_STATES: FrozenSet[LeadState] = frozenset(
-    {LeadState.new, LeadState.claimed, LeadState.visiting, LeadState.pending}
-)
+OPEN_STATES: FrozenSet[LeadState] = frozenset({LeadState.new, LeadState.claimed, LeadState.visiting, LeadState.pending})
 
 # Which move is allowed from where. `claimed → new` releases a claim; `resolved → visiting` reopens.
 TRANSITIONS: Dict[LeadState, FrozenSet[LeadState]] = {
     LeadState.new: frozenset({LeadState.claimed, LeadState.merged, LeadState.closed}),
-    LeadState.claimed: frozenset({LeadState.new, LeadState.visiting, LeadState.pending, LeadState.resolved, LeadState.merged}),
+    LeadState.claimed: frozenset(
+        {LeadState.new, LeadState.visiting, LeadState.pending, LeadState.resolved, LeadState.merged}
+    ),
     LeadState.visiting: frozenset({LeadState.pending, LeadState.resolved}),
     LeadState.pending: frozenset({LeadState.visiting, LeadState.resolved}),
     LeadState.resolved: frozenset({LeadState.closed, LeadState.visiting}),
@@ -97,12 +98,28 @@ DEPARTMENTS = ("教育", "医保", "住建", "人社", "应急", "残联")
 
 SEVERITY_NAMES = {Severity.life_threatening: "危及生命", Severity.urgent: "紧急", Severity.normal: "一般"}
 CAUSE_NAMES = {
-    Cause.illness: "因病", Cause.schooling: "因学", Cause.disability: "因残", Cause.disaster: "因灾",
-    Cause.unemployment: "因失业", Cause.expense_spike: "支出骤增", Cause.income_drop: "收入骤减",
-    Cause.household_change: "人口变化", Cause.other: "其他",
-}  # fmt: skip
-CHANNEL_NAMES = {SourceChannel.wechat: "微信公众号", SourceChannel.hotline: "12345热线", SourceChannel.web: "网页", SourceChannel.staff: "工作人员"}
-HANDLING_NAMES = {Handling.deliver: "落实", Handling.refer: "推送部门", Handling.case_conference: "一事一议", Handling.terminate: "核查终止"}
+    Cause.illness: "因病",
+    Cause.schooling: "因学",
+    Cause.disability: "因残",
+    Cause.disaster: "因灾",
+    Cause.unemployment: "因失业",
+    Cause.expense_spike: "支出骤增",
+    Cause.income_drop: "收入骤减",
+    Cause.household_change: "人口变化",
+    Cause.other: "其他",
+}
+CHANNEL_NAMES = {
+    SourceChannel.wechat: "微信公众号",
+    SourceChannel.hotline: "12345热线",
+    SourceChannel.web: "网页",
+    SourceChannel.staff: "工作人员",
+}
+HANDLING_NAMES = {
+    Handling.deliver: "落实",
+    Handling.refer: "推送部门",
+    Handling.case_conference: "一事一议",
+    Handling.terminate: "核查终止",
+}
 
 
 @dataclass

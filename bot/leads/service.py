@@ -1,5 +1,6 @@
 """The warning queue: filing (idempotent, one chain per household), claiming (atomic), moving a lead
 through its life cycle, referring and merging — each step recorded in the append-only history."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -48,13 +49,17 @@ def due_hours() -> dict:
 # The lead already filed under this key, and the household's open lead (NULL matches nothing).
 _KEY_OR_OPEN_HOUSEHOLD = (
     select(leads)
-    .where(or_(
-        leads.c.idempotency_key == bindparam("key"),
-        and_(leads.c.household_key == bindparam("household"),
-             leads.c.state.in_(sorted(state.value for state in OPEN_STATES))),
-    ))
+    .where(
+        or_(
+            leads.c.idempotency_key == bindparam("key"),
+            and_(
+                leads.c.household_key == bindparam("household"),
+                leads.c.state.in_(sorted(state.value for state in OPEN_STATES)),
+            ),
+        )
+    )
     .order_by(leads.c.id)
-)  # fmt: skip
+)
 
 
 @dataclass
@@ -85,9 +90,12 @@ class LeadService:
         key = None
         if contact is not None:
             key = household_key(
-                self._secret, id_number=contact.id_number, phone=contact.phone,
-                region=draft.region, address=contact.address,
-            )  # fmt: skip
+                self._secret,
+                id_number=contact.id_number,
+                phone=contact.phone,
+                region=draft.region,
+                address=contact.address,
+            )
         # A concurrent filer can take the key or open the household's lead between our look-up and
         # our insert; the unique indexes refuse us, and the next attempt finds the winner's lead.
         # A connection the database dropped (a restart) is replaced by the pool; one more try.
@@ -129,7 +137,11 @@ class LeadService:
             due_at=now + timedelta(hours=due_hours()[draft.severity]),
         )
         with self._sessions.begin() as session:
-            rows = session.execute(_KEY_OR_OPEN_HOUSEHOLD, {"key": draft.idempotency_key, "household": key}).mappings().all()
+            rows = (
+                session.execute(_KEY_OR_OPEN_HOUSEHOLD, {"key": draft.idempotency_key, "household": key})
+                .mappings()
+                .all()
+            )
             for row in rows:
                 if row["idempotency_key"] == draft.idempotency_key:  # a retry: answer with what was filed then
                     return Filed(Lead(**row), created=False, merged_into=row["merged_into_id"])
@@ -140,12 +152,30 @@ class LeadService:
                 self._escalate(session, household_lead, draft.severity, now)
             lead_id = session.execute(insert(leads), values).inserted_primary_key[0]
             actor = draft.source_channel.value
-            events = [dict(lead_id=lead_id, at=now, actor=actor, kind="filed", from_state=None,
-                           to_state=values["state"], note=draft.description[:200])]  # fmt: skip
+            events = [
+                dict(
+                    lead_id=lead_id,
+                    at=now,
+                    actor=actor,
+                    kind="filed",
+                    from_state=None,
+                    to_state=values["state"],
+                    note=draft.description[:200],
+                )
+            ]
             if household_lead is not None:
                 state = household_lead["state"]
-                events.append(dict(lead_id=household_lead["id"], at=now, actor=actor, kind="linked", from_state=state,
-                                   to_state=state, note=f"同一家庭的新线索 #{lead_id} 已并入本线索"))  # fmt: skip
+                events.append(
+                    dict(
+                        lead_id=household_lead["id"],
+                        at=now,
+                        actor=actor,
+                        kind="linked",
+                        from_state=state,
+                        to_state=state,
+                        note=f"同一家庭的新线索 #{lead_id} 已并入本线索",
+                    )
+                )
             session.execute(insert(lead_events), events)
         return Filed(Lead(id=lead_id, **values), created=True, merged_into=values.get("merged_into_id"))
 
@@ -257,7 +287,9 @@ class LeadService:
 
     def refer(self, lead_id: int, staff: Staff, department: str, note: str = "") -> Lead:
         if department not in DEPARTMENTS:
-            raise InvalidLead(f"unknown department {department!r}; one of {', '.join(DEPARTMENTS)}", "请选择要推送的部门")
+            raise InvalidLead(
+                f"unknown department {department!r}; one of {', '.join(DEPARTMENTS)}", "请选择要推送的部门"
+            )
         now = self._clock()
         with self._sessions.begin() as session:
             lead = self._visible(session, lead_id, staff)
@@ -266,7 +298,15 @@ class LeadService:
             lead.suggested_handling = Handling.refer
             lead.updated_at = now
             session.add(
-                LeadEvent(lead_id, now, f"staff:{staff.id}", "referred", lead.state, lead.state, f"推送{department}部门：{note}".rstrip("：")),
+                LeadEvent(
+                    lead_id,
+                    now,
+                    f"staff:{staff.id}",
+                    "referred",
+                    lead.state,
+                    lead.state,
+                    f"推送{department}部门：{note}".rstrip("："),
+                ),
             )
         return self._load(lead_id)
 
@@ -286,7 +326,11 @@ class LeadService:
             lead.merged_into_id = into_id
             lead.updated_at = now
             actor = f"staff:{staff.id}"
-            session.add(LeadEvent(lead_id, now, actor, "merged", from_state, LeadState.merged, f"并入 #{into_id}：{note}".rstrip("：")))
+            session.add(
+                LeadEvent(
+                    lead_id, now, actor, "merged", from_state, LeadState.merged, f"并入 #{into_id}：{note}".rstrip("：")
+                )
+            )
             session.add(LeadEvent(into_id, now, actor, "linked", target.state, target.state, f"线索 #{lead_id} 已并入"))
         return self._load(lead_id)
 

@@ -1,4 +1,5 @@
 """Staff accounts and their API tokens (only a hash of each token is stored)."""
+
 from __future__ import annotations
 
 import hashlib

@@ -1,4 +1,5 @@
 """Tables for staff, leads and lead events, mapped onto the plain domain classes."""
+
 from __future__ import annotations
 
 from sqlalchemy import JSON, Boolean, Column, Enum, ForeignKey, Index, Integer, String, Table, Text, text
@@ -68,9 +69,12 @@ _OPEN_HOUSEHOLD = text(
     "household_key IS NOT NULL AND state IN (%s)" % ", ".join(f"'{s.value}'" for s in sorted(OPEN_STATES))
 )
 Index(
-    "uq_leads_open_household", leads.c.household_key, unique=True,
-    postgresql_where=_OPEN_HOUSEHOLD, sqlite_where=_OPEN_HOUSEHOLD,
-)  # fmt: skip
+    "uq_leads_open_household",
+    leads.c.household_key,
+    unique=True,
+    postgresql_where=_OPEN_HOUSEHOLD,
+    sqlite_where=_OPEN_HOUSEHOLD,
+)
 
 lead_events = Table(
     "lead_events",

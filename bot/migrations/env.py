@@ -1,4 +1,5 @@
 """Alembic environment: runs our migrations against the URL given in the Alembic config."""
+
 from alembic import context
 
 from bot.db import create_db_engine, metadata

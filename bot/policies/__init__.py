@@ -1,4 +1,5 @@
 """Policy articles from knowledge/policies/: loading, search, and cited answers (no Rasa here)."""
+
 from bot.policies.answers import Answer, PolicyDesk, default_desk
 from bot.policies.library import Article, PolicyError, load_articles
 

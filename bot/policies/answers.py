@@ -1,4 +1,5 @@
 """A cited answer to a policy question, valued for the resident's region when it is known."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -47,9 +48,15 @@ class Answer:
     uses_example_values: bool
 
     def to_dict(self) -> dict:
-        return {"article": self.article.id, "title": self.article.title, "text": self.text,
-                "citations": self.citations, "score": round(self.score, 3), "region": self.region,
-                "uses_example_values": self.uses_example_values}  # fmt: skip
+        return {
+            "article": self.article.id,
+            "title": self.article.title,
+            "text": self.text,
+            "citations": self.citations,
+            "score": round(self.score, 3),
+            "region": self.region,
+            "uses_example_values": self.uses_example_values,
+        }
 
 
 class PolicyDesk:
@@ -61,8 +68,9 @@ class PolicyDesk:
     def search(self, text: str, limit: int = 3) -> List[Match]:
         return self._index.search(text, limit)
 
-    def suggest(self, text: str, region: Optional[str] = None, on: Optional[dt.date] = None,
-                limit: int = 3) -> List[Answer]:  # fmt: skip
+    def suggest(
+        self, text: str, region: Optional[str] = None, on: Optional[dt.date] = None, limit: int = 3
+    ) -> List[Answer]:
         """The best `limit` articles for `text`, rendered, best first (however weak the match)."""
         return [self.render(m.article, region, on, m.score) for m in self.search(text, limit)]
 
@@ -71,8 +79,9 @@ class PolicyDesk:
         best = self.suggest(text, region, on, 1)
         return best[0] if best and best[0].score >= MIN_SCORE else None
 
-    def render(self, article: Article, region: Optional[str] = None, on: Optional[dt.date] = None,
-               score: float = 1.0) -> Answer:  # fmt: skip
+    def render(
+        self, article: Article, region: Optional[str] = None, on: Optional[dt.date] = None, score: float = 1.0
+    ) -> Answer:
         code = region if region and region in self._book else ROOT_REGION
         on = on or dt.date.today()
         values, used = {}, []

@@ -1,4 +1,5 @@
 """The articles of knowledge/policies/*.yaml, validated on load (a bad file names itself and the key)."""
+
 from __future__ import annotations
 
 import re
@@ -51,12 +52,20 @@ def _article(file: str, index: int, raw) -> Article:
             raise PolicyError(file, f"{where}.{key}", "must be non-empty text")
     for key, least in (("questions", 3), ("citations", 1)):
         values = raw.get(key)
-        if not isinstance(values, list) or len(values) < least or not all(isinstance(v, str) and v.strip() for v in values):
+        if (
+            not isinstance(values, list)
+            or len(values) < least
+            or not all(isinstance(v, str) and v.strip() for v in values)
+        ):
             raise PolicyError(file, f"{where}.{key}", f"must list at least {least} non-empty texts")
     article = Article(
-        article_id, raw["title"].strip(), tuple(q.strip() for q in raw["questions"]), " ".join(raw["answer"].split()),
-        tuple(c.strip() for c in raw["citations"]), file,
-    )  # fmt: skip
+        article_id,
+        raw["title"].strip(),
+        tuple(q.strip() for q in raw["questions"]),
+        " ".join(raw["answer"].split()),
+        tuple(c.strip() for c in raw["citations"]),
+        file,
+    )
     try:
         names = article.parameters
     except ValueError as error:

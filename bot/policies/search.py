@@ -7,6 +7,7 @@ similarity of one of its questions (or its title) and half the similarity to the
 that uses the answer's own words. On the held-out questions this mix beat either alone
 (scripts/nlu_gate.py prints the accuracy).
 """
+
 from __future__ import annotations
 
 import re
@@ -19,7 +20,9 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from bot.policies.library import Article
 
 # Words that say "I am asking" rather than what about; they would make every question look alike.
-_FILLER = re.compile(r"请问|你好|您好|我想问一下|我想问|想咨询|咨询一下|问一下|一下|那个|就是|呢|吗|啊|呀|吧|？|\?|。|，|,|！|!")
+_FILLER = re.compile(
+    r"请问|你好|您好|我想问一下|我想问|想咨询|咨询一下|问一下|一下|那个|就是|呢|吗|啊|呀|吧|？|\?|。|，|,|！|!"
+)
 
 
 def normalise(text: str) -> str:

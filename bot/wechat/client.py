@@ -1,5 +1,6 @@
 """The customer-service message API (客服消息): how a reply reaches the user when it missed the
 passive-reply window, or did not fit into one message. Async (aiohttp)."""
+
 from __future__ import annotations
 
 import asyncio
@@ -59,8 +60,15 @@ class CustomerService:
             cached = await self._usable_token(stale)
             if cached:
                 return cached  # refreshed by another task (or process) meanwhile
-            body = await self._call("GET", "/cgi-bin/token", params={
-                "grant_type": "client_credential", "appid": self._config.app_id, "secret": self._config.app_secret})  # fmt: skip
+            body = await self._call(
+                "GET",
+                "/cgi-bin/token",
+                params={
+                    "grant_type": "client_credential",
+                    "appid": self._config.app_id,
+                    "secret": self._config.app_secret,
+                },
+            )
             token = body["access_token"]
             expires_at = self._clock() + dt.timedelta(seconds=int(body.get("expires_in", 7200)))
             await asyncio.to_thread(self._tokens.put, self._config.app_id, token, expires_at)
@@ -95,7 +103,9 @@ class CustomerService:
             except (aiohttp.ClientError, asyncio.TimeoutError) as error:
                 if attempt == NETWORK_ATTEMPTS:
                     raise
-                logger.warning("WeChat API %s failed (%s), attempt %d of %d", path, type(error).__name__, attempt, NETWORK_ATTEMPTS)
+                logger.warning(
+                    "WeChat API %s failed (%s), attempt %d of %d", path, type(error).__name__, attempt, NETWORK_ATTEMPTS
+                )
                 await asyncio.sleep(0.5 * 2 ** (attempt - 1))
         if body.get("errcode", 0) != 0:
             raise WeChatApiError(int(body["errcode"]), str(body.get("errmsg", "")))

@@ -4,6 +4,7 @@ crypto, message parsing and reply rendering. No Rasa, no storage, no network.
 Signatures are computed with wechatpy's `WeChatSigner` but compared here with `hmac.compare_digest`:
 wechatpy's own `check_signature` and `WeChatCrypto` compare with `!=`, which is not constant time.
 """
+
 from __future__ import annotations
 
 import hmac
@@ -26,8 +27,14 @@ SILENT_EVENTS = {"unsubscribe", "view", "location", "templatesendjobfinish", "vi
 class WeChatConfig:
     """The account's values from the 公众号 console (基本配置 → 服务器配置)."""
 
-    def __init__(self, token: str, app_id: str = "", app_secret: str = "", encoding_aes_key: Optional[str] = None,
-                 api_base: str = "") -> None:  # fmt: skip
+    def __init__(
+        self,
+        token: str,
+        app_id: str = "",
+        app_secret: str = "",
+        encoding_aes_key: Optional[str] = None,
+        api_base: str = "",
+    ) -> None:
         if not token:
             raise ValueError("a WeChat token is required")
         self.token = token
@@ -74,8 +81,9 @@ def _same(expected: str, given: Optional[str]) -> bool:
 class Protocol:
     def __init__(self, config: WeChatConfig) -> None:
         self.config = config
-        self._crypto = (WeChatCrypto(config.token, config.encoding_aes_key, config.app_id)
-                        if config.encoding_aes_key else None)  # fmt: skip
+        self._crypto = (
+            WeChatCrypto(config.token, config.encoding_aes_key, config.app_id) if config.encoding_aes_key else None
+        )
 
     def verify(self, query: Mapping[str, str]) -> None:
         expected = _signature(self.config.token, query.get("timestamp", ""), query.get("nonce", ""))
@@ -115,7 +123,9 @@ class Protocol:
         if not _same(expected, query.get("msg_signature")):
             raise BadSignature("msg_signature does not match the encrypted message")
         try:
-            return self._crypto.decrypt_message(xml, query["msg_signature"], query.get("timestamp", ""), query.get("nonce", ""))
+            return self._crypto.decrypt_message(
+                xml, query["msg_signature"], query.get("timestamp", ""), query.get("nonce", "")
+            )
         except (InvalidSignatureException, InvalidAppIdException) as error:
             raise BadSignature(f"encrypted message rejected: {type(error).__name__}") from None
         except Exception as error:  # noqa: BLE001 - padding, base64 and XML errors all mean "unreadable"

@@ -4,6 +4,7 @@ passively within the window or through the customer-service API after it.
 Channel-free: `answer` is any coroutine (open_id, text, message_id) → list of texts; the Rasa channel
 passes one that runs the conversation.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -43,8 +44,9 @@ class Reply:
 
 
 class WeChatService:
-    def __init__(self, protocol: Protocol, deliveries: DeliveryLog, sender: Optional[CustomerService],
-                 reply_seconds: float) -> None:  # fmt: skip
+    def __init__(
+        self, protocol: Protocol, deliveries: DeliveryLog, sender: Optional[CustomerService], reply_seconds: float
+    ) -> None:
         self.protocol = protocol
         self._deliveries = deliveries
         self._sender = sender
@@ -120,7 +122,10 @@ class WeChatService:
         if delay:
             await asyncio.sleep(delay)
         if self._sender is None:
-            logger.error("a WeChat reply missed the passive window but no AppID/AppSecret is set: %d piece(s) dropped", len(pieces))
+            logger.error(
+                "a WeChat reply missed the passive window but no AppID/AppSecret is set: %d piece(s) dropped",
+                len(pieces),
+            )
             return
         for piece in pieces:
             try:
@@ -132,4 +137,3 @@ class WeChatService:
         """Wait for replies still being sent (tests, shutdown)."""
         while self._background:
             await asyncio.gather(*list(self._background), return_exceptions=True)
-

@@ -1,5 +1,6 @@
 """What every process of the channel shares, in the product database: deliveries already taken
 (WeChat's retries) and each app's access_token."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -39,7 +40,9 @@ class DeliveryLog:
             return
         self._pruned_at = time.monotonic()
         with self._sessions.begin() as session:
-            session.execute(delete(wechat_deliveries).where(wechat_deliveries.c.received_at < self._clock() - KEEP_DELIVERIES))
+            session.execute(
+                delete(wechat_deliveries).where(wechat_deliveries.c.received_at < self._clock() - KEEP_DELIVERIES)
+            )
 
 
 class TokenStore:
@@ -48,17 +51,25 @@ class TokenStore:
 
     def get(self, app_id: str) -> Optional[Tuple[str, dt.datetime]]:
         with self._sessions() as session:
-            row = session.execute(select(wechat_access_tokens.c.token, wechat_access_tokens.c.expires_at)
-                                  .where(wechat_access_tokens.c.app_id == app_id)).first()  # fmt: skip
+            row = session.execute(
+                select(wechat_access_tokens.c.token, wechat_access_tokens.c.expires_at).where(
+                    wechat_access_tokens.c.app_id == app_id
+                )
+            ).first()
         return (row.token, row.expires_at) if row else None
 
     def put(self, app_id: str, token: str, expires_at: dt.datetime) -> None:
         with self._sessions.begin() as session:
-            done = session.execute(update(wechat_access_tokens).where(wechat_access_tokens.c.app_id == app_id)
-                                   .values(token=token, expires_at=expires_at)).rowcount  # fmt: skip
+            done = session.execute(
+                update(wechat_access_tokens)
+                .where(wechat_access_tokens.c.app_id == app_id)
+                .values(token=token, expires_at=expires_at)
+            ).rowcount
             if not done:
                 try:
                     with session.begin_nested():
-                        session.execute(insert(wechat_access_tokens).values(app_id=app_id, token=token, expires_at=expires_at))
+                        session.execute(
+                            insert(wechat_access_tokens).values(app_id=app_id, token=token, expires_at=expires_at)
+                        )
                 except IntegrityError:  # another process inserted first: its token is as good as ours
                     pass

@@ -1,4 +1,5 @@
 """What the WeChat channel shares between processes: deliveries already taken, and the access token."""
+
 from __future__ import annotations
 
 from sqlalchemy import Column, String, Table, Text

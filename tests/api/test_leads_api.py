@@ -1,4 +1,5 @@
 """The staff API over the warning queue, on real SQLite and PostgreSQL."""
+
 from __future__ import annotations
 
 import asyncio
@@ -40,8 +41,15 @@ def auth(api, who):
 
 
 def lead_body(key="wx-msg-1", region="220104001", **extra):
-    return {"idempotency_key": key, "source_channel": "wechat", "cause": "illness", "severity": "urgent",
-            "description": "家人突发重病，住院费用负担不起", "region": region, **extra}
+    return {
+        "idempotency_key": key,
+        "source_channel": "wechat",
+        "cause": "illness",
+        "severity": "urgent",
+        "description": "家人突发重病，住院费用负担不起",
+        "region": region,
+        **extra,
+    }
 
 
 async def test_no_token_is_401(api):
@@ -61,7 +69,9 @@ async def test_filing_is_idempotent_and_the_lead_is_listed(api):
 
 
 async def test_township_sees_only_its_region(api):
-    mine = (await (await api.post("/api/v1/leads", json=lead_body("a"), headers=auth(api, "county"))).json())["lead"]["id"]
+    mine = (await (await api.post("/api/v1/leads", json=lead_body("a"), headers=auth(api, "county"))).json())["lead"][
+        "id"
+    ]
     await api.post("/api/v1/leads", json=lead_body("b", region="220104002"), headers=auth(api, "county"))
     assert (await api.get(f"/api/v1/leads/{mine}", headers=auth(api, "town2"))).status == 403
     town2 = await (await api.get("/api/v1/leads", headers=auth(api, "town2"))).json()
@@ -71,7 +81,9 @@ async def test_township_sees_only_its_region(api):
 
 
 async def test_concurrent_claims_one_wins_and_history_shows_each_step(api):
-    lead_id = (await (await api.post("/api/v1/leads", json=lead_body(), headers=auth(api, "town"))).json())["lead"]["id"]
+    lead_id = (await (await api.post("/api/v1/leads", json=lead_body(), headers=auth(api, "town"))).json())["lead"][
+        "id"
+    ]
     responses = await asyncio.gather(
         api.post(f"/api/v1/leads/{lead_id}/claim", headers=auth(api, "town")),
         api.post(f"/api/v1/leads/{lead_id}/claim", headers=auth(api, "county")),
@@ -92,16 +104,24 @@ async def test_concurrent_claims_one_wins_and_history_shows_each_step(api):
 
 
 async def test_refused_moves_and_bad_input(api):
-    lead_id = (await (await api.post("/api/v1/leads", json=lead_body(), headers=auth(api, "town"))).json())["lead"]["id"]
-    refused = await api.post(f"/api/v1/leads/{lead_id}/transitions", json={"to_state": "resolved", "outcome": "x"}, headers=auth(api, "town"))
+    lead_id = (await (await api.post("/api/v1/leads", json=lead_body(), headers=auth(api, "town"))).json())["lead"][
+        "id"
+    ]
+    refused = await api.post(
+        f"/api/v1/leads/{lead_id}/transitions", json={"to_state": "resolved", "outcome": "x"}, headers=auth(api, "town")
+    )
     assert refused.status == 409 and (await refused.json())["error"]["code"] == "transition_refused"
     await api.post(f"/api/v1/leads/{lead_id}/claim", headers=auth(api, "town"))
-    no_outcome = await api.post(f"/api/v1/leads/{lead_id}/transitions", json={"to_state": "resolved"}, headers=auth(api, "town"))
+    no_outcome = await api.post(
+        f"/api/v1/leads/{lead_id}/transitions", json={"to_state": "resolved"}, headers=auth(api, "town")
+    )
     assert no_outcome.status == 400
     bad = await api.post("/api/v1/leads", json={**lead_body("c"), "severity": "panic"}, headers=auth(api, "town"))
     error = (await bad.json())["error"]
     assert bad.status == 400 and error["fields"][0]["field"] == "severity"
-    no_consent = await api.post("/api/v1/leads", json={**lead_body("d"), "contact": {"phone": "13912345678"}}, headers=auth(api, "town"))
+    no_consent = await api.post(
+        "/api/v1/leads", json={**lead_body("d"), "contact": {"phone": "13912345678"}}, headers=auth(api, "town")
+    )
     assert no_consent.status == 400
     unknown = await api.get("/api/v1/leads/999999", headers=auth(api, "county"))
     assert unknown.status == 404
@@ -110,7 +130,7 @@ async def test_refused_moves_and_bad_input(api):
 
 
 async def test_csv_export_escapes_formulas(api):
-    await api.post("/api/v1/leads", json=lead_body("csv", description="=HYPERLINK(\"x\")"), headers=auth(api, "town"))
+    await api.post("/api/v1/leads", json=lead_body("csv", description='=HYPERLINK("x")'), headers=auth(api, "town"))
     resp = await api.get("/api/v1/leads/export.csv", headers=auth(api, "town"))
     text = (await resp.read()).decode("utf-8-sig")
     assert resp.status == 200 and text.splitlines()[0].startswith("id,state,severity")
@@ -122,7 +142,9 @@ async def test_database_down_is_a_503_to_retry_and_nothing_half_filed(services, 
     down = create_db_engine("postgresql://postgres@127.0.0.1:1/down")
     broken = LeadService(session_factory(down), SECRET)
     async with TestClient(TestServer(create_app(leads=broken, staff=staff))) as client:
-        resp = await client.post("/api/v1/leads", json=lead_body("retry-me"), headers={"Authorization": f"Bearer {tokens['town']}"})
+        resp = await client.post(
+            "/api/v1/leads", json=lead_body("retry-me"), headers={"Authorization": f"Bearer {tokens['town']}"}
+        )
         assert resp.status == 503 and resp.headers["Retry-After"]
         assert (await resp.json())["error"]["code"] == "database_unavailable"
     down.dispose()

@@ -1,4 +1,5 @@
 """The operator's page for a call, server-rendered: what it shows live, and what its forms do."""
+
 from __future__ import annotations
 
 import pytest
@@ -23,8 +24,11 @@ async def console(sessions):
 
 
 async def say(client, call_id, seq, speaker, text):
-    resp = await client.post(f"/api/v1/calls/{call_id}/utterances", json={"seq": seq, "speaker": speaker, "text": text},
-                             headers=client.api_headers)  # fmt: skip
+    resp = await client.post(
+        f"/api/v1/calls/{call_id}/utterances",
+        json={"seq": seq, "speaker": speaker, "text": text},
+        headers=client.api_headers,
+    )
     assert resp.status == 200
 
 
@@ -39,25 +43,40 @@ async def test_the_page_shows_the_latest_assistance_and_files_the_lead(console):
     assert 'id="urgency"' in page and "家庭人口" in page and "13912345678" not in page  # transcript is masked
     assert 'value="220100"' in page  # the lead draft's region, ready to file
 
-    filed = await console.post("/console/calls/c-page/lead", data={"cause": "disaster", "severity": "urgent", "region": "220100",
-                               "description": "家中失火，房屋烧毁", "phone": "13912345678"}, allow_redirects=False)  # fmt: skip
+    filed = await console.post(
+        "/console/calls/c-page/lead",
+        data={
+            "cause": "disaster",
+            "severity": "urgent",
+            "region": "220100",
+            "description": "家中失火，房屋烧毁",
+            "phone": "13912345678",
+        },
+        allow_redirects=False,
+    )
     assert filed.status == 303
     lead_id = (await (await console.get("/api/v1/calls/c-page", headers=console.api_headers)).json())["call"]["lead_id"]
     assert f"已登记线索 #{lead_id}" in await (await console.get(filed.headers["Location"])).text()
     lead = await (await console.get(f"/api/v1/leads/{lead_id}", headers=console.api_headers)).json()
-    assert lead["lead"]["source_channel"] == "hotline" and not lead["lead"]["contact"]["phone"]  # no consent ticked → no phone kept
+    assert (
+        lead["lead"]["source_channel"] == "hotline" and not lead["lead"]["contact"]["phone"]
+    )  # no consent ticked → no phone kept
 
     ended = await console.post("/console/calls/c-page/end", allow_redirects=True)
     assert "社会救助-急难求助" in await ended.text()
-    await console.post("/console/calls/c-page/wrap-up", data={"summary": "已登记，转街道。", "category": "社会救助-临时救助申请"})
+    await console.post(
+        "/console/calls/c-page/wrap-up", data={"summary": "已登记，转街道。", "category": "社会救助-临时救助申请"}
+    )
     call = await (await console.get("/api/v1/calls/c-page", headers=console.api_headers)).json()
     assert (call["call"]["summary"], call["call"]["category"]) == ("已登记，转街道。", "社会救助-临时救助申请")
 
 
 async def test_without_a_region_the_lead_is_refused_in_chinese(console):
     await console.post("/api/v1/calls", json={"call_id": "c-noregion"}, headers=console.api_headers)
-    resp = await console.post("/console/calls/c-noregion/lead", data={"cause": "other", "severity": "normal", "region": "",
-                              "description": "x"})  # fmt: skip
+    resp = await console.post(
+        "/console/calls/c-noregion/lead",
+        data={"cause": "other", "severity": "normal", "region": "", "description": "x"},
+    )
     assert "请填写线索所在地区" in await resp.text()
 
 

@@ -1,4 +1,5 @@
 """`python -m bot api` with several worker processes sharing the port."""
+
 from __future__ import annotations
 
 import os
@@ -16,8 +17,14 @@ from tests.helpers import free_port
 
 def start(tmp_path, workers: int):
     port = free_port()
-    env = dict(os.environ, JIUZHU_DATABASE_URL=f"sqlite:///{tmp_path / 'w.db'}", JIUZHU_API_PORT=str(port),
-               JIUZHU_API_WORKERS=str(workers), JIUZHU_HOUSEHOLD_KEY_SECRET="w", JIUZHU_LOG_LEVEL="WARNING")  # fmt: skip
+    env = dict(
+        os.environ,
+        JIUZHU_DATABASE_URL=f"sqlite:///{tmp_path / 'w.db'}",
+        JIUZHU_API_PORT=str(port),
+        JIUZHU_API_WORKERS=str(workers),
+        JIUZHU_HOUSEHOLD_KEY_SECRET="w",
+        JIUZHU_LOG_LEVEL="WARNING",
+    )
     proc = subprocess.Popen([sys.executable, "-m", "bot", "api"], cwd=PROJECT_ROOT, env=env)
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:

@@ -1,5 +1,6 @@
 """Fixtures of the browser tests: the API in a subprocess with one staff member, and headless
 Chromium (Debian's /usr/bin/chromium and chromedriver)."""
+
 from __future__ import annotations
 
 import os
@@ -33,11 +34,18 @@ def api_server(tmp_path):
     url = f"sqlite:///{tmp_path / 'console.db'}"
     migrate.upgrade(url)
     engine = create_db_engine(url)
-    _, token = StaffService(session_factory(engine)).create("李干事", "朝阳区前进街道", "220104001", StaffRole.township_staff)
+    _, token = StaffService(session_factory(engine)).create(
+        "李干事", "朝阳区前进街道", "220104001", StaffRole.township_staff
+    )
     engine.dispose()
     port = free_port()
-    env = dict(os.environ, JIUZHU_DATABASE_URL=url, JIUZHU_API_PORT=str(port), JIUZHU_LOG_LEVEL="WARNING",
-               JIUZHU_HOUSEHOLD_KEY_SECRET="console-test")  # fmt: skip
+    env = dict(
+        os.environ,
+        JIUZHU_DATABASE_URL=url,
+        JIUZHU_API_PORT=str(port),
+        JIUZHU_LOG_LEVEL="WARNING",
+        JIUZHU_HOUSEHOLD_KEY_SECRET="console-test",
+    )
     proc = subprocess.Popen([sys.executable, "-m", "bot", "api"], cwd=PROJECT_ROOT, env=env)
     base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 60
@@ -64,9 +72,18 @@ def browser(tmp_path):
 
     options = webdriver.ChromeOptions()
     options.binary_location = CHROMIUM
-    for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                 f"--user-data-dir={tmp_path / 'chromium-profile'}", "--window-size=1280,900"):  # fmt: skip
+    for flag in (
+        "--headless=new",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        f"--user-data-dir={tmp_path / 'chromium-profile'}",
+        "--window-size=1280,900",
+    ):
         options.add_argument(flag)
     driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
     driver.implicitly_wait(5)

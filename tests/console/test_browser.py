@@ -1,5 +1,6 @@
 """The staff console end to end in headless Chromium (Debian's /usr/bin/chromium and chromedriver):
 log in, see the lead filed through the API, claim it, resolve it, read its history."""
+
 from __future__ import annotations
 
 import pytest
@@ -21,10 +22,17 @@ def test_log_in_claim_resolve_and_see_the_history(api_server, browser, tmp_path)
     filed = requests.post(
         f"{base}/api/v1/leads",
         headers={"Authorization": f"Bearer {token}"},
-        json={"idempotency_key": "wx-123", "source_channel": "wechat", "cause": "illness", "severity": "urgent",
-              "description": "老人突发脑梗住院，家里拿不出住院费", "region": "220104001", "place": "前进街道幸福小区"},
+        json={
+            "idempotency_key": "wx-123",
+            "source_channel": "wechat",
+            "cause": "illness",
+            "severity": "urgent",
+            "description": "老人突发脑梗住院，家里拿不出住院费",
+            "region": "220104001",
+            "place": "前进街道幸福小区",
+        },
         timeout=10,
-    )  # fmt: skip
+    )
     assert filed.status_code == 201
     lead_id = filed.json()["lead"]["id"]
 

@@ -1,5 +1,6 @@
 """The hotline operator's page in headless Chromium: a call's assistance appears live while the
 12345 system posts utterances, the lead is filed from the page, the wrap-up is edited."""
+
 from __future__ import annotations
 
 import pytest
@@ -19,7 +20,9 @@ def test_an_operator_follows_a_call_files_the_lead_and_wraps_up(api_server, brow
     api.headers["Authorization"] = f"Bearer {token}"
 
     def say(seq, speaker, text):
-        resp = api.post(f"{base}/api/v1/calls/c-live/utterances", json={"seq": seq, "speaker": speaker, "text": text}, timeout=10)
+        resp = api.post(
+            f"{base}/api/v1/calls/c-live/utterances", json={"seq": seq, "speaker": speaker, "text": text}, timeout=10
+        )
         assert resp.status_code == 200, resp.text
 
     assert api.post(f"{base}/api/v1/calls", json={"call_id": "c-live"}, timeout=10).status_code == 201

@@ -1,18 +1,22 @@
 """Emergency detection: kinds, severity, and what to do first."""
+
 import pytest
 
 from bot.conversation.emergency import detect
 
 
-@pytest.mark.parametrize("text,kind,severity", [
-    ("我不想活了", "self_harm", "life_threatening"),
-    ("老人晕倒了", "threat_to_life", "life_threatening"),
-    ("我家着火了", "fire", "urgent"),
-    ("我爸突发脑梗住院了，住院费凑不齐", "sudden_illness", "urgent"),
-    ("家里房子被洪水冲了", "disaster_damage", "urgent"),
-    ("台风把房顶掀了", "disaster_damage", "urgent"),
-    ("我在外地钱包丢了回不了家", "no_food_or_shelter", "urgent"),
-])  # fmt: skip
+@pytest.mark.parametrize(
+    "text,kind,severity",
+    [
+        ("我不想活了", "self_harm", "life_threatening"),
+        ("老人晕倒了", "threat_to_life", "life_threatening"),
+        ("我家着火了", "fire", "urgent"),
+        ("我爸突发脑梗住院了，住院费凑不齐", "sudden_illness", "urgent"),
+        ("家里房子被洪水冲了", "disaster_damage", "urgent"),
+        ("台风把房顶掀了", "disaster_damage", "urgent"),
+        ("我在外地钱包丢了回不了家", "no_food_or_shelter", "urgent"),
+    ],
+)
 def test_kinds(text, kind, severity):
     found = detect(text)
     assert found is not None and (found.kind, found.severity.value) == (kind, severity)

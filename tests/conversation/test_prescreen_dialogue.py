@@ -1,5 +1,6 @@
 """The pre-screen as a dialogue: each worked example of ELIGIBILITY.md §7 reaches its verdict from
 what a resident would type, one question at a time."""
+
 import datetime as dt
 
 import pytest
@@ -11,14 +12,39 @@ ON = dt.date(2026, 11, 23)
 # An answer for each question the resident may be asked, in their words.
 EXAMPLES = {
     "dibao": ("三口人一个月一千二能吃低保吗", {"region": "吉林长春", "area": "城里", "assets_within_limit": "没超"}),
-    "near_dibao": ("帮我算算能不能吃低保", {"region": "吉林", "size": "三口人", "monthly_income": "两千四",
-                                            "area": "城市", "assets_within_limit": "在限额以内"}),
-    "rigid_expense": ("帮我测一下", {"region": "长春", "size": "4口人", "monthly_income": "每月六千", "area": "城镇",
-                                     "assets_within_limit": "符合", "rigid_expense_12m": "五万零四百",
-                                     "income_12m": "一年七万二"}),
-    "tekun": ("我一个人过，没收入，能申请什么", {"region": "吉林", "area": "城里", "members[0].age": "82岁",
-                                                 "assets_within_limit": "没超", "members[0].has_supporter": "没有"}),
-}  # fmt: skip
+    "near_dibao": (
+        "帮我算算能不能吃低保",
+        {
+            "region": "吉林",
+            "size": "三口人",
+            "monthly_income": "两千四",
+            "area": "城市",
+            "assets_within_limit": "在限额以内",
+        },
+    ),
+    "rigid_expense": (
+        "帮我测一下",
+        {
+            "region": "长春",
+            "size": "4口人",
+            "monthly_income": "每月六千",
+            "area": "城镇",
+            "assets_within_limit": "符合",
+            "rigid_expense_12m": "五万零四百",
+            "income_12m": "一年七万二",
+        },
+    ),
+    "tekun": (
+        "我一个人过，没收入，能申请什么",
+        {
+            "region": "吉林",
+            "area": "城里",
+            "members[0].age": "82岁",
+            "assets_within_limit": "没超",
+            "members[0].has_supporter": "没有",
+        },
+    ),
+}
 
 
 def converse(first, answers, max_turns=12):

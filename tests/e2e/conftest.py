@@ -1,4 +1,5 @@
 """The running stack for end-to-end tests (needs a trained model; `make test` trains first)."""
+
 import pytest
 
 from tests.e2e.stack import MODEL, Stack

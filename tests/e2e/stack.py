@@ -1,4 +1,5 @@
 """The product as `make run` starts it, in a subprocess with its own database and ports."""
+
 from __future__ import annotations
 
 import os
@@ -51,9 +52,12 @@ class Stack:
     def start(self, timeout: float = 300) -> None:
         out = open(self.log, "a")
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "bot", "run"], cwd=PROJECT_ROOT, env=self.env,
-            stdout=out, stderr=subprocess.STDOUT,
-        )  # fmt: skip
+            [sys.executable, "-m", "bot", "run"],
+            cwd=PROJECT_ROOT,
+            env=self.env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
@@ -79,7 +83,9 @@ class Stack:
 
     def send(self, sender: str, text: str) -> list:
         """The bot's messages as the REST channel returns them (text, and `custom` data)."""
-        resp = requests.post(f"{self.rasa_url}/webhooks/rest/webhook", json={"sender": sender, "message": text}, timeout=30)
+        resp = requests.post(
+            f"{self.rasa_url}/webhooks/rest/webhook", json={"sender": sender, "message": text}, timeout=30
+        )
         resp.raise_for_status()
         return resp.json()
 
@@ -90,9 +96,13 @@ class Stack:
 
     def cli(self, *args: str) -> subprocess.CompletedProcess:
         return subprocess.run(
-            [sys.executable, "-m", "bot", *args], cwd=PROJECT_ROOT, env=self.env,
-            capture_output=True, text=True, timeout=60,
-        )  # fmt: skip
+            [sys.executable, "-m", "bot", *args],
+            cwd=PROJECT_ROOT,
+            env=self.env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
 
     def open_handoff(self, conversation_id: str):
         engine = create_db_engine(self.env["JIUZHU_DATABASE_URL"])

@@ -4,6 +4,7 @@ Ten policy questions get cited answers from the right articles; each worked exam
 ELIGIBILITY.md §7 is pre-screened in dialogue; an emergency is answered first and its lead shows in
 the staff console.
 """
+
 from __future__ import annotations
 
 import re
@@ -30,13 +31,29 @@ QUESTIONS = {
 ANSWERS = {
     "dibao": {"哪个省": "吉林长春", "城市": "城里", "财产": "没超"},
     "near_dibao": {"哪个省": "吉林", "几口人": "三口人", "每月总收入": "两千四", "城市": "城市", "财产": "在限额以内"},
-    "rigid_expense": {"哪个省": "长春", "几口人": "4口人", "每月总收入": "每月六千", "城市": "城镇", "财产": "符合",
-                      "必需开支": "五万零四百", "全家总收入一共": "一年七万二"},
+    "rigid_expense": {
+        "哪个省": "长春",
+        "几口人": "4口人",
+        "每月总收入": "每月六千",
+        "城市": "城镇",
+        "财产": "符合",
+        "必需开支": "五万零四百",
+        "全家总收入一共": "一年七万二",
+    },
     "tekun": {"哪个省": "吉林", "城市": "城里", "多少岁": "82岁", "财产": "没超", "赡养": "没有"},
-}  # fmt: skip
-FIRST = {"dibao": "三口人一个月一千二能吃低保吗", "near_dibao": "帮我算算能不能吃低保",
-         "rigid_expense": "帮我测一下我家能申请什么", "tekun": "我一个人过，没收入，能申请什么"}  # fmt: skip
-VERDICT = {"dibao": "最低生活保障", "near_dibao": "低保边缘家庭", "rigid_expense": "刚性支出困难家庭", "tekun": "特困人员"}
+}
+FIRST = {
+    "dibao": "三口人一个月一千二能吃低保吗",
+    "near_dibao": "帮我算算能不能吃低保",
+    "rigid_expense": "帮我测一下我家能申请什么",
+    "tekun": "我一个人过，没收入，能申请什么",
+}
+VERDICT = {
+    "dibao": "最低生活保障",
+    "near_dibao": "低保边缘家庭",
+    "rigid_expense": "刚性支出困难家庭",
+    "tekun": "特困人员",
+}
 
 
 def admin_token(stack) -> str:
@@ -79,7 +96,9 @@ def test_the_residents_conversation(stack):
     assert "继续测算" in "\n".join(m.get("text", "") for m in filed)
 
     token = admin_token(stack)
-    lead = requests.get(f"{stack.api_url}/api/v1/leads/{lead_id}", headers={"Authorization": f"Bearer {token}"}, timeout=30).json()
+    lead = requests.get(
+        f"{stack.api_url}/api/v1/leads/{lead_id}", headers={"Authorization": f"Bearer {token}"}, timeout=30
+    ).json()
     assert lead["lead"]["conversation_id"] == sender
     assert (lead["lead"]["cause"], lead["lead"]["severity"], lead["lead"]["region"]) == ("disaster", "urgent", "220100")
     assert lead["lead"]["contact"]["phone"] == "13912345678"

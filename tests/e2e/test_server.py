@@ -2,6 +2,7 @@
 
 Needs a trained model (models/jiuzhu.tar.gz); `make test` trains before it runs these.
 """
+
 from __future__ import annotations
 
 import os
@@ -58,7 +59,9 @@ def test_a_child_that_dies_takes_the_supervisor_down(stack):
     stack.start()
     # Kill the action server behind the supervisor's back.
     action_port = stack.ports[1]
-    pids = subprocess.run(["pgrep", "-f", f"rasa_sdk --actions actions --port {action_port}"], capture_output=True, text=True).stdout.split()
+    pids = subprocess.run(
+        ["pgrep", "-f", f"rasa_sdk --actions actions --port {action_port}"], capture_output=True, text=True
+    ).stdout.split()
     assert pids, "action server process not found"
     os.kill(int(pids[0]), signal.SIGKILL)
     assert stack.proc.wait(timeout=60) == 1

@@ -1,5 +1,6 @@
 """End to end: WeChat callbacks, signed and encrypted as WeChat sends them, to the running product;
 customer-service messages go to a local fake of the WeChat API server."""
+
 from __future__ import annotations
 
 import pytest
@@ -16,7 +17,7 @@ from tests.fakes.wechat import (
     event_xml,
     read_reply,
     text_xml,
-)  # fmt: skip
+)
 
 pytestmark = pytest.mark.e2e
 
@@ -25,8 +26,13 @@ pytestmark = pytest.mark.e2e
 def wechat(stack):
     api = FakeWeChatApi()
     api.start_in_thread()
-    stack.env.update(JIUZHU_WECHAT_TOKEN=TOKEN, JIUZHU_WECHAT_APP_ID=APP_ID, JIUZHU_WECHAT_APP_SECRET=APP_SECRET,
-                     JIUZHU_WECHAT_ENCODING_AES_KEY=AES_KEY, JIUZHU_WECHAT_API_BASE=api.url)  # fmt: skip
+    stack.env.update(
+        JIUZHU_WECHAT_TOKEN=TOKEN,
+        JIUZHU_WECHAT_APP_ID=APP_ID,
+        JIUZHU_WECHAT_APP_SECRET=APP_SECRET,
+        JIUZHU_WECHAT_ENCODING_AES_KEY=AES_KEY,
+        JIUZHU_WECHAT_API_BASE=api.url,
+    )
     stack.start()
     yield stack, api
     api.stop_thread()
@@ -47,7 +53,12 @@ def reply_text(api, resp, query, open_id) -> str:
 def test_wechat_messages_reach_the_assistant_and_get_the_right_reply(wechat):
     stack, api = wechat
     query, _ = callback(text_xml("o_e2e", "x", 1))
-    assert requests.get(f"{stack.rasa_url}/webhooks/wechat/webhook", params={**query, "echostr": "e2e-echo"}, timeout=10).text == "e2e-echo"
+    assert (
+        requests.get(
+            f"{stack.rasa_url}/webhooks/wechat/webhook", params={**query, "echostr": "e2e-echo"}, timeout=10
+        ).text
+        == "e2e-echo"
+    )
 
     question = "低保怎么申请"
     expected = default_desk().answer(question).text

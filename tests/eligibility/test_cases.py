@@ -5,6 +5,7 @@ Each case: `name`, `date`, `input` (a household as the API takes it) and `output
 `next_question` (a field name, or null), `missing_includes`, `temporary` (list of ids),
 `specialised_includes` (list of ids), `uses_example_values`.
 """
+
 from __future__ import annotations
 
 import datetime as dt

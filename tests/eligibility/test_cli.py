@@ -1,4 +1,5 @@
 """`python -m bot screen` prints the reasoning in Chinese and fails clearly on bad input."""
+
 from __future__ import annotations
 
 import json
@@ -10,15 +11,35 @@ import pytest
 from bot.settings import PROJECT_ROOT
 
 EXAMPLES = [
-    ({"area": "urban", "size": 3, "monthly_income": 1200, "assets_within_limit": True}, "可能符合：最低生活保障（低保）", "估算每月救助金：480.00元"),
-    ({"area": "urban", "size": 3, "monthly_income": 2400, "assets_within_limit": True}, "可能符合：低保边缘家庭", "低于低保标准的2倍"),
-    ({"area": "urban", "size": 4, "monthly_income": 6000, "assets_within_limit": True, "rigid_expense_12m": 50400, "income_12m": 72000},
-     "可能符合：刚性支出困难家庭", "刚性支出占家庭收入70%"),
+    (
+        {"area": "urban", "size": 3, "monthly_income": 1200, "assets_within_limit": True},
+        "可能符合：最低生活保障（低保）",
+        "估算每月救助金：480.00元",
+    ),
+    (
+        {"area": "urban", "size": 3, "monthly_income": 2400, "assets_within_limit": True},
+        "可能符合：低保边缘家庭",
+        "低于低保标准的2倍",
+    ),
+    (
+        {
+            "area": "urban",
+            "size": 4,
+            "monthly_income": 6000,
+            "assets_within_limit": True,
+            "rigid_expense_12m": 50400,
+            "income_12m": 72000,
+        },
+        "可能符合：刚性支出困难家庭",
+        "刚性支出占家庭收入70%",
+    ),
 ]
 
 
 def run(*args):
-    return subprocess.run([sys.executable, "-m", "bot", *args], cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=60)
+    return subprocess.run(
+        [sys.executable, "-m", "bot", *args], cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=60
+    )
 
 
 @pytest.mark.parametrize("household,verdict,detail", EXAMPLES)

@@ -1,4 +1,5 @@
 """The region files: every shipped file loads; a bad one is refused naming file, key and reason."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -52,18 +53,56 @@ def write(regions: Path, name: str, text: str) -> None:
 @pytest.mark.parametrize(
     "file,text,key,reason",
     [
-        ("999999.yaml", 'code: "999999"\nname: 测试\nparent: CN\nparameters:\n  near_dibao_multiplier:\n    - since: 2024-01-01\n      source: x\n',
-         "near_dibao_multiplier[0].value", "with no value"),
-        ("999999.yaml", 'code: "999999"\nname: 测试\nparent: CN\nparameters:\n  rigid_expense_ratio:\n    - since: 2024-01-01\n      value: 1.2\n      source: x\n',
-         "rigid_expense_ratio[0].value", "between 0 and 1"),
+        (
+            "999999.yaml",
+            'code: "999999"\nname: 测试\nparent: CN\nparameters:\n  near_dibao_multiplier:\n    - since: 2024-01-01\n      source: x\n',
+            "near_dibao_multiplier[0].value",
+            "with no value",
+        ),
+        (
+            "999999.yaml",
+            'code: "999999"\nname: 测试\nparent: CN\nparameters:\n  rigid_expense_ratio:\n    - since: 2024-01-01\n      value: 1.2\n      source: x\n',
+            "rigid_expense_ratio[0].value",
+            "between 0 and 1",
+        ),
         ("999999.yaml", 'code: "999999"\nname: 测试\nparent: "888888"\nparameters: {}\n', "parent", "does not exist"),
-        ("999999.yaml", 'code: "999999"\nname: 测试\nparent: CN\nparameters:\n  dibao_standard: []\n', "dibao_standard", "unknown parameter"),
-        ("999999.yaml", 'code: "999999"\nname: 测试\nparent: CN\nparameters:\n  minimum_wage:\n    - since: 2024-01-01\n      value: 1900\n', "minimum_wage[0].source", "needs its source"),
-        ("999999.yaml", 'code: "999999"\nname: 测试\nparent: CN\nparameters:\n  minimum_wage:\n    - since: soon\n      value: 1900\n      source: x\n', "minimum_wage[0].since", "must be a date"),
-        ("999999.yaml", 'code: "999999"\nname: 测试\nparent: CN\nparameters:\n  near_dibao_multiplier:\n    - since: 2024-01-01\n      value: 0.5\n      source: x\n', "near_dibao_multiplier[0].value", "at least 1"),
-        ("999999.yaml", 'code: "999999"\nname: 测试\nparent: CN\nparameters:\n  minimum_wage:\n    - {since: 2024-01-01, value: 1, source: x}\n    - {since: 2024-01-01, value: 2, source: y}\n', "minimum_wage", "two values start"),
+        (
+            "999999.yaml",
+            'code: "999999"\nname: 测试\nparent: CN\nparameters:\n  dibao_standard: []\n',
+            "dibao_standard",
+            "unknown parameter",
+        ),
+        (
+            "999999.yaml",
+            'code: "999999"\nname: 测试\nparent: CN\nparameters:\n  minimum_wage:\n    - since: 2024-01-01\n      value: 1900\n',
+            "minimum_wage[0].source",
+            "needs its source",
+        ),
+        (
+            "999999.yaml",
+            'code: "999999"\nname: 测试\nparent: CN\nparameters:\n  minimum_wage:\n    - since: soon\n      value: 1900\n      source: x\n',
+            "minimum_wage[0].since",
+            "must be a date",
+        ),
+        (
+            "999999.yaml",
+            'code: "999999"\nname: 测试\nparent: CN\nparameters:\n  near_dibao_multiplier:\n    - since: 2024-01-01\n      value: 0.5\n      source: x\n',
+            "near_dibao_multiplier[0].value",
+            "at least 1",
+        ),
+        (
+            "999999.yaml",
+            'code: "999999"\nname: 测试\nparent: CN\nparameters:\n  minimum_wage:\n    - {since: 2024-01-01, value: 1, source: x}\n    - {since: 2024-01-01, value: 2, source: y}\n',
+            "minimum_wage",
+            "two values start",
+        ),
         ("999999.yaml", 'code: "888888"\nname: 测试\nparent: CN\n', "code", "does not match the file name"),
-        ("999999.yaml", 'code: "999999"\nname: 测试\nparent: CN\nparameters:\n  minimum_wage:\n    - {since: 2024-01-01, value: true, source: x}\n', "minimum_wage[0].value", "not true/false"),
+        (
+            "999999.yaml",
+            'code: "999999"\nname: 测试\nparent: CN\nparameters:\n  minimum_wage:\n    - {since: 2024-01-01, value: true, source: x}\n',
+            "minimum_wage[0].value",
+            "not true/false",
+        ),
     ],
 )
 def test_bad_files_are_refused_precisely(regions, file, text, key, reason):
@@ -93,11 +132,21 @@ def test_employment_cost_is_deducted_where_a_region_publishes_it(regions):
 
     from bot.eligibility import Household, screen
 
-    write(regions, "999999.yaml", 'code: "999999"\nname: 测试\nparent: "220000"\nparameters:\n'
-          '  employment_cost_deduction:\n    - {since: 2024-01-01, value: 200, source: 测试用}\n')
+    write(
+        regions,
+        "999999.yaml",
+        'code: "999999"\nname: 测试\nparent: "220000"\nparameters:\n'
+        "  employment_cost_deduction:\n    - {since: 2024-01-01, value: 200, source: 测试用}\n",
+    )
     book = load_regions(regions)
-    household = {"region": "999999", "area": "urban", "size": 2, "monthly_income": 1300, "assets_within_limit": True,
-                 "members": [{"employment": "employed"}, {"employment": "unable"}]}
+    household = {
+        "region": "999999",
+        "area": "urban",
+        "size": 2,
+        "monthly_income": 1300,
+        "assets_within_limit": True,
+        "members": [{"employment": "employed"}, {"employment": "unable"}],
+    }
     with_deduction = screen(Household(**household), dt.date(2026, 1, 1), book)
     assert with_deduction.primary == "dibao"  # (1300 − 200) / 2 = 550 < 560
     assert any("就业成本" in step for step in with_deduction.trace)

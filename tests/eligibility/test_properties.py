@@ -1,4 +1,5 @@
 """Properties that must hold for any household (hypothesis)."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -42,7 +43,11 @@ def test_more_income_never_makes_dibao_eligible(region, area, size, income, extr
 @given(regions, st.sampled_from(["urban", "rural"]), st.integers(1, 8), money, st.booleans())
 def test_at_most_one_household_layer_applies_and_the_estimate_is_positive(region, area, size, income, assets):
     result = screen(household(region, area, size, income, assets), ON)
-    eligible = [f.rule for f in result.findings if f.rule in ("dibao", "near_dibao", "rigid_expense") and f.verdict.value == "eligible"]
+    eligible = [
+        f.rule
+        for f in result.findings
+        if f.rule in ("dibao", "near_dibao", "rigid_expense") and f.verdict.value == "eligible"
+    ]
     assert len(eligible) <= 1
     for f in result.findings:
         if f.rule == "dibao" and f.verdict.value == "eligible":

@@ -1,5 +1,6 @@
 """Answering only the questions the engine asks, each worked example of ELIGIBILITY.md §7 reaches its
 verdict in at most 6 questions."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -44,11 +45,33 @@ def interview(truth: dict):
 
 EXAMPLES = [
     ("dibao", {"region": "220000", "area": "urban", "size": 3, "monthly_income": 1200, "assets_within_limit": True}),
-    ("near_dibao", {"region": "220000", "area": "urban", "size": 3, "monthly_income": 2400, "assets_within_limit": True}),
-    ("rigid_expense", {"region": "220000", "area": "urban", "size": 4, "monthly_income": 6000, "assets_within_limit": True,
-                       "rigid_expense_12m": 50400, "income_12m": 72000}),
-    ("tekun", {"region": "220000", "area": "urban", "size": 1, "monthly_income": 0, "assets_within_limit": True,
-               "members": [{"age": 82, "has_supporter": False}]}),
+    (
+        "near_dibao",
+        {"region": "220000", "area": "urban", "size": 3, "monthly_income": 2400, "assets_within_limit": True},
+    ),
+    (
+        "rigid_expense",
+        {
+            "region": "220000",
+            "area": "urban",
+            "size": 4,
+            "monthly_income": 6000,
+            "assets_within_limit": True,
+            "rigid_expense_12m": 50400,
+            "income_12m": 72000,
+        },
+    ),
+    (
+        "tekun",
+        {
+            "region": "220000",
+            "area": "urban",
+            "size": 1,
+            "monthly_income": 0,
+            "assets_within_limit": True,
+            "members": [{"age": 82, "has_supporter": False}],
+        },
+    ),
 ]
 
 
@@ -60,8 +83,14 @@ def test_worked_examples_reach_their_verdict_in_few_questions(expected, truth):
 
 
 def test_a_person_who_cannot_be_tekun_is_not_asked_about_supporters():
-    truth = {"region": "220000", "area": "urban", "size": 1, "monthly_income": 800, "assets_within_limit": True,
-             "members": [{"age": 35, "has_disability": False, "has_supporter": True, "supporter_able": True}]}
+    truth = {
+        "region": "220000",
+        "area": "urban",
+        "size": 1,
+        "monthly_income": 800,
+        "assets_within_limit": True,
+        "members": [{"age": 35, "has_disability": False, "has_supporter": True, "supporter_able": True}],
+    }
     result, asked = interview(truth)
     assert result.primary == "near_dibao"
     assert not any("supporter" in field for field in asked), asked

@@ -3,6 +3,7 @@ callbacks WeChat sends, signed and encrypted exactly as WeChat does, with wechat
 
 Used by the tests and by bench/wechat; it runs in a thread so synchronous code can use it too.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -80,7 +81,9 @@ class FakeWeChatApi:
             if len(found) >= count:
                 return found
             time.sleep(0.05)
-        raise AssertionError(f"{count} customer-service message(s) to {open_id} expected, got {self.messages_to(open_id)}")
+        raise AssertionError(
+            f"{count} customer-service message(s) to {open_id} expected, got {self.messages_to(open_id)}"
+        )
 
     # --- lifecycle ----------------------------------------------------------------------------
     def app(self) -> web.Application:
@@ -126,39 +129,53 @@ def _sign(*parts: str) -> str:
 
 
 def text_xml(open_id: str, content: str, msg_id: int, create_time: Optional[int] = None) -> str:
-    return (f"<xml><ToUserName><![CDATA[{ACCOUNT}]]></ToUserName><FromUserName><![CDATA[{open_id}]]></FromUserName>"
-            f"<CreateTime>{create_time or int(time.time())}</CreateTime><MsgType><![CDATA[text]]></MsgType>"
-            f"<Content><![CDATA[{content}]]></Content><MsgId>{msg_id}</MsgId></xml>")  # fmt: skip
+    return (
+        f"<xml><ToUserName><![CDATA[{ACCOUNT}]]></ToUserName><FromUserName><![CDATA[{open_id}]]></FromUserName>"
+        f"<CreateTime>{create_time or int(time.time())}</CreateTime><MsgType><![CDATA[text]]></MsgType>"
+        f"<Content><![CDATA[{content}]]></Content><MsgId>{msg_id}</MsgId></xml>"
+    )
 
 
 def voice_xml(open_id: str, recognition: Optional[str], msg_id: int) -> str:
     heard = f"<Recognition><![CDATA[{recognition}]]></Recognition>" if recognition is not None else ""
-    return (f"<xml><ToUserName><![CDATA[{ACCOUNT}]]></ToUserName><FromUserName><![CDATA[{open_id}]]></FromUserName>"
-            f"<CreateTime>{int(time.time())}</CreateTime><MsgType><![CDATA[voice]]></MsgType>"
-            f"<MediaId><![CDATA[media1]]></MediaId><Format><![CDATA[amr]]></Format>{heard}<MsgId>{msg_id}</MsgId></xml>")  # fmt: skip
+    return (
+        f"<xml><ToUserName><![CDATA[{ACCOUNT}]]></ToUserName><FromUserName><![CDATA[{open_id}]]></FromUserName>"
+        f"<CreateTime>{int(time.time())}</CreateTime><MsgType><![CDATA[voice]]></MsgType>"
+        f"<MediaId><![CDATA[media1]]></MediaId><Format><![CDATA[amr]]></Format>{heard}<MsgId>{msg_id}</MsgId></xml>"
+    )
 
 
 def event_xml(open_id: str, event: str, create_time: int) -> str:
-    return (f"<xml><ToUserName><![CDATA[{ACCOUNT}]]></ToUserName><FromUserName><![CDATA[{open_id}]]></FromUserName>"
-            f"<CreateTime>{create_time}</CreateTime><MsgType><![CDATA[event]]></MsgType>"
-            f"<Event><![CDATA[{event}]]></Event></xml>")  # fmt: skip
+    return (
+        f"<xml><ToUserName><![CDATA[{ACCOUNT}]]></ToUserName><FromUserName><![CDATA[{open_id}]]></FromUserName>"
+        f"<CreateTime>{create_time}</CreateTime><MsgType><![CDATA[event]]></MsgType>"
+        f"<Event><![CDATA[{event}]]></Event></xml>"
+    )
 
 
 def image_xml(open_id: str, msg_id: int) -> str:
-    return (f"<xml><ToUserName><![CDATA[{ACCOUNT}]]></ToUserName><FromUserName><![CDATA[{open_id}]]></FromUserName>"
-            f"<CreateTime>{int(time.time())}</CreateTime><MsgType><![CDATA[image]]></MsgType>"
-            f"<PicUrl><![CDATA[http://example.invalid/a.jpg]]></PicUrl><MediaId><![CDATA[m]]></MediaId><MsgId>{msg_id}</MsgId></xml>")  # fmt: skip
+    return (
+        f"<xml><ToUserName><![CDATA[{ACCOUNT}]]></ToUserName><FromUserName><![CDATA[{open_id}]]></FromUserName>"
+        f"<CreateTime>{int(time.time())}</CreateTime><MsgType><![CDATA[image]]></MsgType>"
+        f"<PicUrl><![CDATA[http://example.invalid/a.jpg]]></PicUrl><MediaId><![CDATA[m]]></MediaId><MsgId>{msg_id}</MsgId></xml>"
+    )
 
 
 def callback(xml: str, encrypted: bool = False, token: str = TOKEN) -> Tuple[Dict[str, str], bytes]:
     """(query, body) of a callback, signed with `token`; in safe mode the message is AES-encrypted."""
     timestamp = str(int(time.time()))
     nonce = "".join(random.choices(string.digits, k=10))
-    query = {"signature": _sign(token, timestamp, nonce), "timestamp": timestamp, "nonce": nonce,
-             "openid": xmltodict.parse(xml)["xml"]["FromUserName"]}  # fmt: skip
+    query = {
+        "signature": _sign(token, timestamp, nonce),
+        "timestamp": timestamp,
+        "nonce": nonce,
+        "openid": xmltodict.parse(xml)["xml"]["FromUserName"],
+    }
     if not encrypted:
         return query, xml.encode("utf-8")
-    sealed = xmltodict.parse(WeChatCrypto(token, AES_KEY, APP_ID).encrypt_message(xml, nonce, timestamp))["xml"]["Encrypt"]
+    sealed = xmltodict.parse(WeChatCrypto(token, AES_KEY, APP_ID).encrypt_message(xml, nonce, timestamp))["xml"][
+        "Encrypt"
+    ]
     query.update(encrypt_type="aes", msg_signature=_sign(token, timestamp, nonce, sealed))
     body = f"<xml><ToUserName><![CDATA[{ACCOUNT}]]></ToUserName><Encrypt><![CDATA[{sealed}]]></Encrypt></xml>"
     return query, body.encode("utf-8")
@@ -168,5 +185,7 @@ def read_reply(body: str, query: Dict[str, str]) -> dict:
     """A passive reply as the user's WeChat would show it; an encrypted one is checked and opened."""
     outer = xmltodict.parse(body)["xml"]
     if "Encrypt" in outer:
-        body = WeChatCrypto(TOKEN, AES_KEY, APP_ID).decrypt_message(body, outer["MsgSignature"], outer["TimeStamp"], outer["Nonce"])
+        body = WeChatCrypto(TOKEN, AES_KEY, APP_ID).decrypt_message(
+            body, outer["MsgSignature"], outer["TimeStamp"], outer["Nonce"]
+        )
     return xmltodict.parse(body)["xml"]

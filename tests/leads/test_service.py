@@ -1,5 +1,6 @@
 """The warning queue on real SQLite and PostgreSQL: idempotent filing, one chain per household,
 atomic claims, the life cycle and its history, and who may see what."""
+
 from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
@@ -21,7 +22,7 @@ from bot.leads import (
     StaffRole,
     StaffService,
     TransitionRefused,
-)  # fmt: skip
+)
 
 SECRET = b"test-secret"
 NOW = datetime(2026, 11, 23, 8, 0, tzinfo=timezone.utc)
@@ -46,9 +47,16 @@ def people(sessions):
 def draft(key="msg-1", phone=None, region="220104001", severity="urgent", **extra):
     contact = {"name": "刘女士", "phone": phone} if phone else None
     return LeadDraft(
-        idempotency_key=key, source_channel="wechat", cause="illness", severity=severity,
-        description="家人突发重病，住院费用负担不起", region=region, contact=contact, consent=bool(phone), **extra,
-    )  # fmt: skip
+        idempotency_key=key,
+        source_channel="wechat",
+        cause="illness",
+        severity=severity,
+        description="家人突发重病，住院费用负担不起",
+        region=region,
+        contact=contact,
+        consent=bool(phone),
+        **extra,
+    )
 
 
 def test_filing_twice_with_one_key_gives_one_lead(service):
@@ -77,28 +85,81 @@ def test_same_household_is_linked_to_its_open_lead(service, people):
 
 
 def test_same_name_alone_is_not_the_same_household(service):
-    one = LeadDraft(idempotency_key="n1", source_channel="hotline", cause="other", severity="normal",
-                    description="x", region="220104001", contact={"name": "王芳"}, consent=True)
-    two = LeadDraft(idempotency_key="n2", source_channel="hotline", cause="other", severity="normal",
-                    description="y", region="220104001", contact={"name": "王芳"}, consent=True)
+    one = LeadDraft(
+        idempotency_key="n1",
+        source_channel="hotline",
+        cause="other",
+        severity="normal",
+        description="x",
+        region="220104001",
+        contact={"name": "王芳"},
+        consent=True,
+    )
+    two = LeadDraft(
+        idempotency_key="n2",
+        source_channel="hotline",
+        cause="other",
+        severity="normal",
+        description="y",
+        region="220104001",
+        contact={"name": "王芳"},
+        consent=True,
+    )
     assert service.file(one).lead.state is LeadState.new
     assert service.file(two).lead.state is LeadState.new
 
 
 def test_same_address_in_the_same_region_is_the_same_household(service):
-    first = service.file(LeadDraft(idempotency_key="h1", source_channel="staff", cause="disaster", severity="urgent",
-                                   description="房屋受损", region="220104001", contact={"address": "幸福路 12号 3单元"}, consent=True))
-    second = service.file(LeadDraft(idempotency_key="h2", source_channel="web", cause="disaster", severity="urgent",
-                                    description="受灾", region="220104001", contact={"address": "幸福路12号3单元"}, consent=True))
+    first = service.file(
+        LeadDraft(
+            idempotency_key="h1",
+            source_channel="staff",
+            cause="disaster",
+            severity="urgent",
+            description="房屋受损",
+            region="220104001",
+            contact={"address": "幸福路 12号 3单元"},
+            consent=True,
+        )
+    )
+    second = service.file(
+        LeadDraft(
+            idempotency_key="h2",
+            source_channel="web",
+            cause="disaster",
+            severity="urgent",
+            description="受灾",
+            region="220104001",
+            contact={"address": "幸福路12号3单元"},
+            consent=True,
+        )
+    )
     assert second.merged_into == first.lead.id
 
 
 def test_contact_details_need_consent_and_the_id_number_is_never_stored(service, database_url):
     with pytest.raises(ValidationError, match="consent"):
-        LeadDraft(idempotency_key="c", source_channel="web", cause="other", severity="normal", description="x",
-                  region="220104", contact={"phone": "13912345678"})
-    filed = service.file(LeadDraft(idempotency_key="id", source_channel="web", cause="other", severity="normal",
-                                   description="x", region="220104", contact={"id_number": "110101199003074518"}, consent=True))
+        LeadDraft(
+            idempotency_key="c",
+            source_channel="web",
+            cause="other",
+            severity="normal",
+            description="x",
+            region="220104",
+            contact={"phone": "13912345678"},
+        )
+    filed = service.file(
+        LeadDraft(
+            idempotency_key="id",
+            source_channel="web",
+            cause="other",
+            severity="normal",
+            description="x",
+            region="220104",
+            contact={"id_number": "110101199003074518"},
+            consent=True,
+        )
+    )
     assert filed.lead.household_key and "110101199003074518" not in filed.lead.household_key
     engine = create_db_engine(database_url)
     try:
@@ -137,8 +198,12 @@ def test_life_cycle_with_history(service, people):
     assert done.state is LeadState.closed and done.outcome == "发放临时救助金2000元"
     _, events = service.get(lead.id, town)
     assert [(e.kind, e.to_state) for e in events] == [
-        ("filed", LeadState.new), ("claimed", LeadState.claimed), ("transition", LeadState.visiting),
-        ("referred", LeadState.visiting), ("transition", LeadState.resolved), ("transition", LeadState.closed),
+        ("filed", LeadState.new),
+        ("claimed", LeadState.claimed),
+        ("transition", LeadState.visiting),
+        ("referred", LeadState.visiting),
+        ("transition", LeadState.resolved),
+        ("transition", LeadState.closed),
     ]
     assert all(e.actor == f"staff:{town.id}" for e in events[1:])
 
@@ -260,8 +325,12 @@ def test_filing_survives_the_database_dropping_its_connections(postgres_url):
     try:
         service.file(draft(key="before"))  # leaves a pooled connection
         with create_db_engine(postgres_url).connect() as admin:
-            admin.execute(text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-                               "WHERE datname = current_database() AND pid <> pg_backend_pid()"))  # fmt: skip
+            admin.execute(
+                text(
+                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                    "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+                )
+            )
         filed = service.file(draft(key="after"))
         assert filed.created and filed.lead.id is not None
     finally:

@@ -1,4 +1,5 @@
 """The policy articles: valid, traceable, rendered for a region, and found by their own questions."""
+
 import datetime as dt
 import re
 from pathlib import Path
@@ -11,8 +12,15 @@ from bot.policies import PolicyError, default_desk, load_articles
 
 SOURCES = Path(__file__).resolve().parents[3] / "shared" / "policy-sources"
 SOURCE_INDEX = Path(__file__).resolve().parents[2] / "knowledge" / "sources.yaml"
-NATIONAL = ("国务院令第649号", "民发〔2021〕57号", "民发〔2021〕43号", "国办发〔2023〕39号", "刚性支出困难家庭认定办法",
-            "国发〔2014〕47号", "民发〔2018〕23号")  # fmt: skip
+NATIONAL = (
+    "国务院令第649号",
+    "民发〔2021〕57号",
+    "民发〔2021〕43号",
+    "国办发〔2023〕39号",
+    "刚性支出困难家庭认定办法",
+    "国发〔2014〕47号",
+    "民发〔2018〕23号",
+)
 ON = dt.date(2026, 11, 23)
 
 
@@ -31,14 +39,42 @@ def test_every_citation_is_a_source_file_or_a_named_national_document():
 
 def test_the_issue_topics_are_covered():
     ids = {a.id for a in load_articles()}
-    for topic in ["low_income_population", "dibao_conditions", "dibao_amount", "dibao_apply", "dibao_materials",
-                  "dibao_payment", "dibao_review_exit", "individual_dibao", "priority_allowance", "tekun_conditions",
-                  "tekun_minors", "tekun_standard", "tekun_care", "tekun_medical_insurance", "near_dibao",
-                  "rigid_expense", "one_application", "transfer_after_exit", "relapse_monitoring",
-                  "temporary_assistance", "emergency_no_hukou_limit", "epidemic_relief", "uninsured_unemployed",
-                  "homeless_relief", "medical_assistance", "education_assistance", "housing_assistance",
-                  "employment_assistance", "disaster_assistance", "heating_funeral", "disability_support",
-                  "care_services", "charity_assistance", "dynamic_monitoring"]:  # fmt: skip
+    for topic in [
+        "low_income_population",
+        "dibao_conditions",
+        "dibao_amount",
+        "dibao_apply",
+        "dibao_materials",
+        "dibao_payment",
+        "dibao_review_exit",
+        "individual_dibao",
+        "priority_allowance",
+        "tekun_conditions",
+        "tekun_minors",
+        "tekun_standard",
+        "tekun_care",
+        "tekun_medical_insurance",
+        "near_dibao",
+        "rigid_expense",
+        "one_application",
+        "transfer_after_exit",
+        "relapse_monitoring",
+        "temporary_assistance",
+        "emergency_no_hukou_limit",
+        "epidemic_relief",
+        "uninsured_unemployed",
+        "homeless_relief",
+        "medical_assistance",
+        "education_assistance",
+        "housing_assistance",
+        "employment_assistance",
+        "disaster_assistance",
+        "heating_funeral",
+        "disability_support",
+        "care_services",
+        "charity_assistance",
+        "dynamic_monitoring",
+    ]:
         assert topic in ids
 
 
@@ -86,9 +122,20 @@ def test_unrelated_text_is_not_answered():
 
 
 def test_a_bad_article_file_is_refused_with_file_and_key(tmp_path):
-    (tmp_path / "bad.yaml").write_text(yaml.safe_dump([{"id": "x", "title": "t", "questions": ["a", "b", "c"],
-                                                         "answer": "{no_such_parameter}", "citations": ["c"]}]),
-                                       encoding="utf-8")  # fmt: skip
+    (tmp_path / "bad.yaml").write_text(
+        yaml.safe_dump(
+            [
+                {
+                    "id": "x",
+                    "title": "t",
+                    "questions": ["a", "b", "c"],
+                    "answer": "{no_such_parameter}",
+                    "citations": ["c"],
+                }
+            ]
+        ),
+        encoding="utf-8",
+    )
     with pytest.raises(PolicyError) as error:
         load_articles(tmp_path)
     assert error.value.file == "bad.yaml" and "no_such_parameter" in error.value.reason

@@ -1,6 +1,7 @@
 """The WeChat channel's core with real signed and encrypted payloads, real databases, and a local
 fake of the WeChat API server. The conversation here is the policy desk (no Rasa); the e2e test
 runs the same callbacks through the Rasa server."""
+
 from __future__ import annotations
 
 import asyncio
@@ -23,7 +24,7 @@ from bot.wechat import (
     WeChatConfig,
     WeChatService,
     split_text,
-)  # fmt: skip
+)
 from bot.wechat.protocol import TEXT_LIMIT_BYTES
 from bot.wechat.service import ASK_FOR_TEXT, UNSUPPORTED, WELCOME_INTENT
 from tests.fakes.wechat import (
@@ -38,7 +39,7 @@ from tests.fakes.wechat import (
     read_reply,
     text_xml,
     voice_xml,
-)  # fmt: skip
+)
 
 
 def protocol(aes: bool = True) -> Protocol:
@@ -49,7 +50,12 @@ def protocol(aes: bool = True) -> Protocol:
 def test_a_signed_text_message_is_read_with_its_sender_and_msgid():
     query, body = callback(text_xml("o_user1", "低保怎么申请", 1001))
     inbound = protocol().read(query, body)
-    assert (inbound.kind, inbound.open_id, inbound.text, inbound.delivery_key) == ("text", "o_user1", "低保怎么申请", "msg:1001")
+    assert (inbound.kind, inbound.open_id, inbound.text, inbound.delivery_key) == (
+        "text",
+        "o_user1",
+        "低保怎么申请",
+        "msg:1001",
+    )
 
 
 def test_a_wrong_signature_is_refused_before_the_body_is_read():
@@ -247,7 +253,9 @@ async def test_a_long_answer_is_split_first_piece_passive_rest_by_customer_servi
     passive = read_reply(reply.body, query)["Content"]
     rest = fake_api.messages_to("o_d")
     assert rest and all(len(p.encode("utf-8")) <= TEXT_LIMIT_BYTES for p in [passive, *rest])
-    assert (passive + "".join(rest)).replace("\n", "") == ("".join([default_desk().answer("低保怎么申请").text] * 6)).replace("\n", "")
+    assert (passive + "".join(rest)).replace("\n", "") == (
+        "".join([default_desk().answer("低保怎么申请").text] * 6)
+    ).replace("\n", "")
 
 
 async def test_a_bad_signature_is_403_and_nothing_is_processed(service, sessions):

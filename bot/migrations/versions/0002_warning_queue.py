@@ -4,6 +4,7 @@ Revision ID: 0002
 Revises: 0001
 Create Date: 2026-11-23
 """
+
 import sqlalchemy as sa
 from alembic import op
 
@@ -38,8 +39,22 @@ def upgrade() -> None:
         sa.Column("idempotency_key", sa.String(length=200), nullable=False),
         sa.Column("source_channel", _enum("source_channel", "wechat", "hotline", "web", "staff"), nullable=False),
         sa.Column("conversation_id", sa.String(length=255), nullable=True),
-        sa.Column("cause", _enum("lead_cause", "illness", "schooling", "disability", "disaster", "unemployment",
-                                 "expense_spike", "income_drop", "household_change", "other"), nullable=False),
+        sa.Column(
+            "cause",
+            _enum(
+                "lead_cause",
+                "illness",
+                "schooling",
+                "disability",
+                "disaster",
+                "unemployment",
+                "expense_spike",
+                "income_drop",
+                "household_change",
+                "other",
+            ),
+            nullable=False,
+        ),
         sa.Column("severity", _enum("lead_severity", "life_threatening", "urgent", "normal"), nullable=False),
         sa.Column("description", sa.Text(), nullable=False),
         sa.Column("region", sa.String(length=12), nullable=False),
@@ -50,7 +65,11 @@ def upgrade() -> None:
         sa.Column("consent_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("household_key", sa.String(length=64), nullable=True),
         sa.Column("screening", sa.JSON(), nullable=True),
-        sa.Column("suggested_handling", _enum("lead_handling", "deliver", "refer", "case_conference", "terminate"), nullable=True),
+        sa.Column(
+            "suggested_handling",
+            _enum("lead_handling", "deliver", "refer", "case_conference", "terminate"),
+            nullable=True,
+        ),
         sa.Column("state", _enum("lead_state", *STATES), nullable=False),
         sa.Column("outcome", sa.Text(), nullable=True),
         sa.Column("merged_into_id", sa.Integer(), nullable=True),

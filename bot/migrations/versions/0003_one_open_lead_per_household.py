@@ -7,6 +7,7 @@ Revision ID: 0003
 Revises: 0002
 Create Date: 2026-11-23
 """
+
 import sqlalchemy as sa
 from alembic import op
 
@@ -20,9 +21,13 @@ OPEN = sa.text("household_key IS NOT NULL AND state IN ('new', 'claimed', 'visit
 
 def upgrade() -> None:
     op.create_index(
-        "uq_leads_open_household", "leads", ["household_key"], unique=True,
-        postgresql_where=OPEN, sqlite_where=OPEN,
-    )  # fmt: skip
+        "uq_leads_open_household",
+        "leads",
+        ["household_key"],
+        unique=True,
+        postgresql_where=OPEN,
+        sqlite_where=OPEN,
+    )
 
 
 def downgrade() -> None:
