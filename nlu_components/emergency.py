@@ -20,6 +20,7 @@ from rasa.shared.nlu.training_data.training_data import TrainingData
 from bot.conversation.emergency import detect
 
 EMERGENCY_INTENT = "report_emergency"
+EMERGENCY_KEY = "emergency"
 
 
 @DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=False)
@@ -40,7 +41,10 @@ class EmergencyOverride(GraphComponent):
     def process(self, messages: List[Message]) -> List[Message]:
         for message in messages:
             text: Optional[str] = message.get(TEXT)
-            if not text or text.startswith("/") or detect(text) is None:
+            found = None if not text or text.startswith("/") else detect(text)
+            # Detected once per message: the action reads this instead of detecting again ({} = none).
+            message.set(EMERGENCY_KEY, found.to_dict() if found else {}, add_to_output=True)
+            if found is None:
                 continue
             intent = message.get(INTENT) or {}
             if intent.get("name") == EMERGENCY_INTENT:

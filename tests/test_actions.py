@@ -3,14 +3,12 @@
 import json
 from pathlib import Path
 
-import pytest
 from rasa_sdk import Tracker
 from rasa_sdk.events import ConversationPaused
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.fallback import OFFER_HANDOFF_AFTER_MISSES, ActionFallback
-from actions.handoff import ActionHandoff
-from actions.transcript import consecutive_misses, recent_transcript
+from actions.handoff import record_handoff
+from actions.transcript import recent_transcript
 from bot import runtime
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -30,7 +28,7 @@ def tracker_with(events) -> Tracker:
 
 async def test_handoff_records_the_request_and_pauses(configured):
     dispatcher = CollectingDispatcher()
-    events = await ActionHandoff().run(dispatcher, tracker_from_fixture("tracker_handoff.json"), {})
+    events = await record_handoff(dispatcher, tracker_from_fixture("tracker_handoff.json"))
 
     assert events == [ConversationPaused()]
     assert [m["response"] for m in dispatcher.messages] == ["utter_handoff"]
@@ -48,34 +46,11 @@ async def test_handoff_that_cannot_be_recorded_does_not_pause(monkeypatch):
     runtime.reset()
     try:
         dispatcher = CollectingDispatcher()
-        events = await ActionHandoff().run(dispatcher, tracker_from_fixture("tracker_handoff.json"), {})
+        events = await record_handoff(dispatcher, tracker_from_fixture("tracker_handoff.json"))
     finally:
         runtime.reset()
     assert events == []
     assert [m["response"] for m in dispatcher.messages] == ["utter_handoff_failed"]
-
-
-@pytest.mark.parametrize(
-    "intents,expected",
-    [
-        (["nlu_fallback"], "utter_ask_rephrase"),
-        (["nlu_fallback"] * OFFER_HANDOFF_AFTER_MISSES, "utter_offer_handoff"),
-        (["nlu_fallback", "greet", "nlu_fallback"], "utter_ask_rephrase"),
-        (["nlu_fallback"] * 3, "utter_offer_handoff"),
-    ],
-)
-def test_fallback_offers_a_person_only_after_repeated_misses(intents, expected):
-    events = []
-    for intent in intents:
-        events += [user("……", intent), {"event": "action", "name": "action_fallback"}, {"event": "bot", "text": "x"}]
-    dispatcher = CollectingDispatcher()
-    assert ActionFallback().run(dispatcher, tracker_with(events), {}) == []
-    assert [m["response"] for m in dispatcher.messages] == [expected]
-
-
-def test_misses_do_not_count_across_sessions():
-    events = [user("a", "nlu_fallback"), {"event": "session_started"}, user("b", "nlu_fallback")]
-    assert consecutive_misses(events) == 1
 
 
 def test_transcript_keeps_the_latest_messages_in_order():

@@ -1,146 +1,92 @@
-"""The resident's actions against real rasa-sdk trackers, and the warning queue on a real database."""
+"""The resident's conversation through action_converse on real rasa-sdk trackers, leads on a real database."""
 
 from __future__ import annotations
 
-import pytest
 from rasa_sdk import Tracker
+from rasa_sdk.events import ConversationPaused
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.emergency import ActionEmergency, ActionFileEmergencyLead, ValidateEmergencyForm
-from actions.policy import NOT_SURE, ActionAnswerPolicy
-from actions.prescreen import (
-    FINISHED,
-    ActionAskPrescreenAnswer,
-    ActionPrescreenResult,
-    ActionStartPrescreen,
-    ValidatePrescreenForm,
-)
+from actions.converse import STATE_SLOT, ActionConverse
 from bot import runtime
+from bot.conversation.dialogue import NOT_SURE
 from bot.leads import StaffRole
 
 
-def tracker(
-    text: str,
-    slots: dict | None = None,
-    sender: str = "resident-1",
-    message_id: str = "m1",
-    active_loop: str | None = None,
-) -> Tracker:
-    latest = {"text": text, "intent": {"name": "x", "confidence": 1.0}, "message_id": message_id, "entities": []}
+def tracker(text: str, state=None, sender: str = "resident-1", message_id: str = "m1", intent: str = "x") -> Tracker:
+    latest = {"text": text, "intent": {"name": intent, "confidence": 1.0}, "message_id": message_id, "entities": []}
     events = [{"event": "user", "text": text, "parse_data": latest, "input_channel": "rest"}]
-    loop = {"name": active_loop} if active_loop else {}
-    return Tracker(sender, slots or {}, latest, events, False, None, loop, "action_listen")
-
-
-def slots_of(events) -> dict:
-    return {e["name"]: e["value"] for e in events if e.get("event") == "slot"}
+    return Tracker(sender, {STATE_SLOT: state}, latest, events, False, None, {}, "action_listen")
 
 
 def texts(dispatcher: CollectingDispatcher) -> str:
     return "\n".join(m.get("text") or m.get("response") or "" for m in dispatcher.messages)
 
 
-def test_a_policy_answer_uses_the_region_named_and_cites_its_sources():
+async def say(text, state=None, **kwargs):
     dispatcher = CollectingDispatcher()
-    events = ActionAnswerPolicy().run(dispatcher, tracker("我在吉林，低保边缘家庭的收入标准是多少"), {})
+    events = await ActionConverse().run(dispatcher, tracker(text, state, **kwargs), {})
+    state = next(e["value"] for e in events if e.get("event") == "slot" and e["name"] == STATE_SLOT)
+    return dispatcher, state, events
+
+
+async def conversation(lines, sender="resident-1", intent="x"):
+    state, replies = None, []
+    for n, text in enumerate(lines):
+        dispatcher, state, _ = await say(text, state, sender=sender, message_id=f"{sender}-{n}", intent=intent)
+        replies.append(dispatcher)
+    return replies, state
+
+
+async def test_a_policy_answer_uses_the_region_named_and_cites_its_sources():
+    dispatcher, state, _ = await say("我在吉林，低保边缘家庭的收入标准是多少", intent="ask_policy")
     reply = texts(dispatcher)
-    assert slots_of(events)["region"] == "220000"
+    assert state["region"] == "220000"
     assert "2倍" in reply and reply.splitlines()[-1].startswith("依据：")
 
 
-def test_a_question_no_article_answers_is_not_guessed():
-    dispatcher = CollectingDispatcher()
-    ActionAnswerPolicy().run(dispatcher, tracker("推荐个饭店"), {})
+async def test_a_question_no_article_answers_is_not_guessed():
+    dispatcher, _, _ = await say("推荐个饭店", intent="ask_policy")
     assert texts(dispatcher) == NOT_SURE
 
 
-async def test_prescreen_through_the_form_actions():
-    """Start → each answer validated → the verdict, as the form runs them."""
-    dispatcher = CollectingDispatcher()
-    slots = slots_of(ActionStartPrescreen().run(dispatcher, tracker("三口人一个月一千二能吃低保吗"), {}))
-    assert slots["prescreen_answer"] is None and slots["prescreen_state"]["household"]["size"] == 3
-    for answer in ["吉林长春", "城里", "没超"]:
-        ask = CollectingDispatcher()
-        ActionAskPrescreenAnswer().run(ask, tracker("", slots), {})
-        assert texts(ask)  # a question was asked
-        t = tracker(answer, slots, active_loop="prescreen_form")
-        slots.update(ValidatePrescreenForm().validate_prescreen_answer(answer, CollectingDispatcher(), t, {}))
-    assert slots["prescreen_answer"] == FINISHED and slots["prescreen_state"] is None
-    result = CollectingDispatcher()
-    ActionPrescreenResult().run(result, tracker("", slots), {})
-    assert "最低生活保障" in texts(result) and "480" in texts(result)
-
-
-async def emergency_conversation(text: str, answers: list, sender="resident-2", message_id="msg-9"):
-    dispatcher = CollectingDispatcher()
-    slots = slots_of(ActionEmergency().run(dispatcher, tracker(text, message_id=message_id), {}))
-    advice = texts(dispatcher)
-    form = ValidateEmergencyForm()
-    for slot, answer in answers:
-        t = tracker(answer, slots, sender=sender, active_loop="emergency_form")
-        slots.update(getattr(form, f"validate_{slot}")(answer, CollectingDispatcher(), t, {}))
-    filed = CollectingDispatcher()
-    await ActionFileEmergencyLead().run(filed, tracker("", slots, sender=sender), {})
-    return advice, texts(filed), slots, filed.messages[-1].get("custom") or {}
+async def test_prescreen_to_a_verdict():
+    replies, state = await conversation(["三口人一个月一千二能吃低保吗", "吉林长春", "城里", "没有"])
+    assert "最低生活保障" in texts(replies[-1]) and "480" in texts(replies[-1])
+    assert state["screen"] is None and state["last"]["household"]["size"] == 3
 
 
 async def test_an_emergency_with_consent_files_one_lead_with_the_phone(configured):
-    advice, reply, slots, data = await emergency_conversation(
-        "我家着火了，身份证号220104199001011234也烧了",
-        [("lead_consent", "好的"), ("lead_phone", "13912345678"), ("lead_place", "长春市朝阳区前进街道")],
-    )
+    lines = ["我家着火了，身份证号220104199001011234也烧了", "好的", "13912345678", "长春市朝阳区前进街道"]
+    replies, _ = await conversation(lines, sender="resident-2")
+    advice, reply = texts(replies[0]), texts(replies[-1])
     assert advice.startswith("如果火还没灭") and "119" in advice and "24小时先行救助" in advice
     assert "线索编号" in reply
+    lead_id = replies[-1].messages[-1]["custom"]["lead_id"]
     admin, _ = runtime.staff_service().create("管理员", "市民政局", "22", StaffRole.admin)
-    lead, history = runtime.lead_service().get(data["lead_id"], admin)
-    assert (lead.cause.value, lead.severity.value, lead.region) == ("disaster", "urgent", "220100")
+    lead, history = runtime.lead_service().get(lead_id, admin)
+    assert (lead.cause.value, lead.severity.value, lead.region[:4]) == ("disaster", "urgent", "2201")
     assert lead.contact_phone == "13912345678" and lead.consent_at is not None
     assert lead.conversation_id == "resident-2" and "220104199001011234" not in lead.description
-    # The same turn again (a retried action call) files nothing new.
-    _, again, _, data_again = await emergency_conversation(
-        "我家着火了，身份证号220104199001011234也烧了",
-        [("lead_consent", "好的"), ("lead_phone", "13912345678"), ("lead_place", "长春市朝阳区前进街道")],
-    )
-    assert data_again["lead_id"] == data["lead_id"]
+    # The same turns again (a retried action call) file nothing new.
+    again, _ = await conversation(lines, sender="resident-2")
+    assert again[-1].messages[-1]["custom"]["lead_id"] == lead_id
     assert len(runtime.lead_service().list(admin)) == 1
 
 
 async def test_an_emergency_without_consent_is_filed_without_contact(configured):
-    advice, reply, slots, data = await emergency_conversation("我真的不想活了", [("lead_consent", "不用")])
+    replies, state = await conversation(["我真的不想活了", "不用"])
+    advice, reply = texts(replies[0]), texts(replies[-1])
     assert advice.index("12356") < advice.index("临时救助")
-    assert slots["lead_consent"] == "no" and "没有留联系方式" in reply
+    assert "没有留联系方式" in reply and state["emergency"] is None
     admin, _ = runtime.staff_service().create("管理员", "市民政局", "22", StaffRole.admin)
-    lead, _ = runtime.lead_service().get(data["lead_id"], admin)
+    lead, _ = runtime.lead_service().get(replies[-1].messages[-1]["custom"]["lead_id"], admin)
     assert lead.severity.value == "life_threatening" and lead.contact_phone is None and lead.consent_at is None
     assert lead.region == "000000"  # no place named: an admin routes it
 
 
-async def test_the_form_asks_nothing_more_once_consent_is_refused():
-    form = ValidateEmergencyForm()
-    t = tracker("不用", {"lead_consent": "no"})
-    assert await form.required_slots(["lead_consent", "lead_phone", "lead_place"], CollectingDispatcher(), t, {}) == [
-        "lead_consent"
-    ]
-
-
-@pytest.mark.parametrize(
-    "answer,expected", [("139 1234 5678", "13912345678"), ("不想留", "__skipped__"), ("123", None)]
-)
-def test_phone_answers(answer, expected):
-    result = ValidateEmergencyForm().validate_lead_phone(answer, CollectingDispatcher(), tracker(answer), {})
-    assert result["lead_phone"] == expected
-
-
-def test_slots_cleared_before_the_form_starts_are_asked_not_refused():
-    # On activation the form re-validates the slots action_emergency just cleared (value None).
-    form = ValidateEmergencyForm()
-    for slot in ("lead_consent", "lead_phone", "lead_place"):
-        assert getattr(form, f"validate_{slot}")(None, CollectingDispatcher(), tracker(""), {}) == {slot: None}
-
-
-def test_the_prescreen_form_activation_does_not_count_as_an_answer():
-    state = {"household": {}, "pending": "region", "unknown": [], "retries": 0}
-    t = tracker("", {"prescreen_state": state}, active_loop="prescreen_form")
-    assert ValidatePrescreenForm().validate_prescreen_answer(None, CollectingDispatcher(), t, {}) == {
-        "prescreen_answer": None
-    }
+async def test_handoff_mid_prescreen_pauses_and_keeps_the_household(configured):
+    replies, state = await conversation(["帮我算算能不能吃低保", "长春 三口人"], intent="start_prescreen")
+    dispatcher, state, events = await say("转人工", state, intent="handoff")
+    assert ConversationPaused() in events
+    assert [m["response"] for m in dispatcher.messages] == ["utter_handoff"]
+    assert state["paused"]["household"]["size"] == 3

@@ -1,6 +1,9 @@
 """Emergencies in any message: what kind, how severe, and what the person should do right now.
 
 The patterns and the advice live in knowledge/rules/emergency.yaml; this module only applies them.
+Right both ways: a real emergency anywhere gets what to do now first, and an everyday mention of an
+illness of years, a past event, or a question about what would happen “if” is not one (a false lead
+sends a township worker to a household that is fine).
 """
 
 from __future__ import annotations
@@ -8,7 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import List, Optional, Tuple
+from typing import List, Optional
 
 import yaml
 
@@ -23,7 +26,8 @@ class EmergencyKind:
     name: str
     severity: Severity
     cause: Cause
-    always: bool
+    always: bool  # no word of a present situation needed
+    timeless: bool  # a past or hypothetical marker does not cancel it (self-harm, violence)
     pattern: re.Pattern
     first: str
 
@@ -40,9 +44,27 @@ class Emergency:
     def self_harm(self) -> bool:
         return self.kind == "self_harm"
 
+    def to_dict(self) -> dict:
+        return {"kind": self.kind, "severity": self.severity.value, "cause": self.cause.value, "matched": self.matched}
+
+
+@dataclass(frozen=True)
+class _Rules:
+    kinds: List[EmergencyKind]
+    situation: re.Pattern
+    now: re.Pattern
+    not_now: re.Pattern
+    relief: str
+    citations: List[str]
+    generic_first: str
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split())
+
 
 @lru_cache(maxsize=1)
-def _rules() -> Tuple[List[EmergencyKind], re.Pattern, str, List[str], str]:
+def _rules() -> _Rules:
     raw = yaml.safe_load(RULES.read_text(encoding="utf-8"))
     kinds = [
         EmergencyKind(
@@ -50,35 +72,60 @@ def _rules() -> Tuple[List[EmergencyKind], re.Pattern, str, List[str], str]:
             Severity(k["severity"]),
             Cause(k["cause"]),
             bool(k.get("always")),
+            bool(k.get("timeless")),
             re.compile("|".join(f"(?:{p})" for p in k["patterns"])),
-            " ".join(k["first"].split()),
+            _one_line(k["first"]),
         )
         for name, k in raw["kinds"].items()
     ]
-    return (
+    return _Rules(
         kinds,
         re.compile(raw["situation"]),
-        " ".join(raw["relief"].split()),
+        re.compile(raw["now"]),
+        re.compile(raw["not_now"]),
+        _one_line(raw["relief"]),
         list(raw["relief_citations"]),
-        " ".join(raw["generic_first"].split()),
+        _one_line(raw["generic_first"]),
     )
 
 
 def _advice(first: str) -> str:
-    _, _, relief, citations, _ = _rules()
-    return f"{first}\n{relief}\n依据：{'；'.join(citations)}"
+    rules = _rules()
+    return f"{first}\n{rules.relief}\n依据：{'；'.join(rules.citations)}"
 
 
 def generic_advice() -> str:
     """For a message the classifier called an emergency though no rule names its kind."""
-    return _advice(_rules()[4])
+    return _advice(_rules().generic_first)
+
+
+def _kind(name: str) -> Optional[EmergencyKind]:
+    return next((k for k in _rules().kinds if k.name == name), None)
+
+
+def from_dict(data: dict) -> Optional[Emergency]:
+    """An emergency detected elsewhere in this turn (the NLU component), without detecting it again."""
+    kind = _kind(str(data.get("kind")))
+    if kind is None:
+        return None
+    return Emergency(kind.name, kind.severity, kind.cause, _advice(kind.first), str(data.get("matched") or ""))
+
+
+def _not_now(text: str, rules: _Rules) -> bool:
+    """Told as past, chronic or hypothetical, with nothing saying it is happening now."""
+    return bool(rules.not_now.search(text)) and not rules.now.search(text)
 
 
 def detect(text: str) -> Optional[Emergency]:
     """The most urgent emergency the message describes, or None."""
-    kinds, situation, _, _, _ = _rules()
-    for kind in kinds:
+    rules = _rules()
+    for kind in rules.kinds:
         match = kind.pattern.search(text)
-        if match and (kind.always or situation.search(text)):
-            return Emergency(kind.name, kind.severity, kind.cause, _advice(kind.first), match.group(0))
+        if not match:
+            continue
+        if not (kind.always or rules.situation.search(text)):
+            continue
+        if not kind.timeless and _not_now(text, rules):
+            continue
+        return Emergency(kind.name, kind.severity, kind.cause, _advice(kind.first), match.group(0))
     return None

@@ -16,7 +16,7 @@ from pydantic import ValidationError
 
 from bot.conversation.facts import UNKNOWN, facts_in, is_bare_correction, is_stop, parse_answer
 from bot.eligibility import Household, screen
-from bot.eligibility.engine import HOUSEHOLD_LAYERS
+from bot.eligibility.engine import HOUSEHOLD_LAYERS, default_book
 from bot.eligibility.parameters import ROOT_REGION
 from bot.eligibility.questions import MEMBER_PATH, label_for, question_for
 from bot.eligibility.result import ScreeningResult, Verdict
@@ -79,9 +79,17 @@ def start(text: str, region: Optional[str] = None, on: Optional[dt.date] = None)
     return next_turn(state, on, prefix="好的，我来帮您初步算一算，一次问一个问题，随时可以说“不测了”停止。")
 
 
+def start_from(household: Dict[str, Any], text: str, on: Optional[dt.date] = None) -> Turn:
+    """A new pre-screen that keeps the household already described in this conversation."""
+    state = new_state()
+    state["household"] = {k: ([dict(m) for m in v] if k == "members" else v) for k, v in household.items()}
+    merge_facts(state, facts_in(text))
+    return next_turn(state, on, prefix="好的，按您刚才说的情况接着算。")
+
+
 def resume(state: Dict[str, Any]) -> Turn:
     """Back to an interrupted pre-screen (e.g. after an emergency): ask the pending question again."""
-    return Turn(state, _join("好的，我们接着刚才的测算。", question_text(state, state["pending"])))
+    return Turn(state, join("好的，我们接着刚才的测算。", question_text(state, state["pending"])))
 
 
 def step(state: Dict[str, Any], text: str, on: Optional[dt.date] = None) -> Turn:
@@ -129,7 +137,7 @@ def _household(state: Dict[str, Any]) -> Household:
 def next_turn(state: Dict[str, Any], on: Optional[dt.date], prefix: str = "") -> Turn:
     if "region" not in state["household"]:
         state["pending"] = "region"
-        return Turn(state, _join(prefix, REGION_QUESTION))
+        return Turn(state, join(prefix, REGION_QUESTION))
     try:
         result = screen(_household(state), on)
     except ValidationError:
@@ -138,21 +146,56 @@ def next_turn(state: Dict[str, Any], on: Optional[dt.date], prefix: str = "") ->
         result = screen(_household(state), on)
     if result.decided:
         state["pending"] = None
-        return Turn(state, _join(prefix, render_verdict(result, state)), done=True, result=result)
+        return Turn(state, join(prefix, render_verdict(result, state)), done=True, result=result)
     asked = result.next_question.field if result.next_question else None
     if asked is None or asked in state["unknown"]:
         asked = next((m for m in result.missing if m not in state["unknown"]), None)
     if asked is None:
         state["pending"] = None
-        return Turn(state, _join(prefix, render_verdict(result, state)), done=True, result=result)
+        return Turn(state, join(prefix, render_verdict(result, state)), done=True, result=result)
     if asked != state.get("pending"):
         state["retries"] = 0
     state["pending"] = asked
-    return Turn(state, _join(prefix, question_text(state, asked)))
+    return Turn(state, join(prefix, question_text(state, asked)))
 
 
-def _join(*parts: str) -> str:
+def join(*parts: str) -> str:
     return "\n".join(p for p in parts if p)
+
+
+def describe_fact(field: str, value: Any) -> str:
+    """One understood fact in plain words (“4口人”“全家每月收入2800元”), so a misreading shows."""
+    if value is None:
+        return ""
+    if field == "region":
+        return default_book().region(value).name if value in default_book() else ""
+    if field == "area":
+        return {"urban": "城市", "rural": "农村"}.get(str(value), "")
+    if field == "size":
+        return f"{value}口人"
+    if field == "monthly_income":
+        return f"全家每月收入{_amount(value)}元"
+    if field == "assets_within_limit":
+        return "财产在限额内" if value else "财产超过限额"
+    if field == "rigid_expense_12m":
+        return f"过去12个月必需开支{_amount(value)}元"
+    if field == "income_12m":
+        return f"过去12个月总收入{_amount(value)}元"
+    return ""
+
+
+def _amount(value: Any) -> str:
+    return f"{Decimal(str(value)).normalize():f}"
+
+
+UNDERSTOOD_FIELDS = ("region", "area", "size", "monthly_income", "income_12m", "rigid_expense_12m")
+
+
+def understood_line(state: Dict[str, Any]) -> str:
+    household = state["household"]
+    parts = [describe_fact(f, household.get(f)) for f in UNDERSTOOD_FIELDS if household.get(f) is not None]
+    parts = [p for p in parts if p]
+    return f"（按{'、'.join(parts)}算；哪里说得不对，直接告诉我正确的，我重新算。）" if parts else ""
 
 
 _AMOUNT_WORDS = {
@@ -166,6 +209,8 @@ _AMOUNT_WORDS = {
 def render_verdict(result: ScreeningResult, state: Optional[Dict[str, Any]] = None) -> str:
     """The verdict in plain Chinese: what may apply and why, amounts, other help, where to apply."""
     lines: List[str] = [f"【初步结果】{result.summary}"]
+    if state is not None and (understood := understood_line(state)):
+        lines.append(understood)
     if state is not None and state["household"].get("region") == ROOT_REGION:
         lines.append(UNKNOWN_REGION_NOTE)
     citations: List[str] = []

@@ -1,0 +1,95 @@
+"""Every resident message goes to the conversation core (bot/conversation/dialogue.py); this action only
+carries its state in one slot, says what it said, files the lead it hands over and pauses on 转人工.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from functools import lru_cache
+from typing import Any, Dict, List, Optional, Text
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.handoff import record_handoff
+from bot import runtime
+from bot.conversation.dialogue import Dialogue, LeadRequest, Message
+from bot.conversation.emergency import from_dict as emergency_from_dict
+from bot.leads import LeadDraft
+from bot.policies import default_desk
+from bot.privacy import mask_pii
+
+logger = logging.getLogger(__name__)
+
+STATE_SLOT = "conversation"
+CHANNELS = {"wechat": "wechat", "hotline": "hotline"}
+
+
+def file_lead(request: LeadRequest) -> str:
+    found = request.emergency
+    draft = LeadDraft(
+        idempotency_key=request.key,
+        source_channel=CHANNELS.get(request.channel, "web"),
+        conversation_id=request.conversation_id,
+        cause=found.cause if found else "other",
+        severity=found.severity if found else "urgent",
+        description=mask_pii(request.text)[:2000] or "（居民在对话中报告紧急情况）",
+        region=request.region if request.region.isdigit() else "000000",
+        place=mask_pii(request.place) if request.place else None,
+        contact={"phone": request.phone} if request.phone else None,
+        consent=request.consent,
+        suggested_handling="deliver",
+    )
+    try:
+        filed = runtime.lead_service().file(draft)
+    except Exception:
+        logger.exception("emergency lead not filed (conversation=%s)", mask_pii(request.conversation_id))
+        raise
+    logger.info(
+        "emergency lead %s filed (kind=%s, created=%s)", filed.lead_id, found.kind if found else "other", filed.created
+    )
+    return filed.lead_id
+
+
+@lru_cache(maxsize=1)
+def dialogue() -> Dialogue:
+    return Dialogue(default_desk(), file_lead)
+
+
+def message_of(tracker: Tracker) -> Message:
+    latest = tracker.latest_message or {}
+    intent = latest.get("intent") or {}
+    emergency = latest.get("emergency")
+    selector = (latest.get("response_selector") or {}).get("out_of_scope") or {}
+    response = (selector.get("response") or {}).get("utter_action")
+    return Message(
+        text=latest.get("text") or "",
+        message_id=latest.get("message_id") or f"event-{len(tracker.events)}",
+        sender_id=tracker.sender_id,
+        channel=tracker.get_latest_input_channel() or "web",
+        intent=intent.get("name"),
+        confidence=float(intent.get("confidence") or 0.0),
+        emergency=emergency_from_dict(emergency) if emergency else None,
+        emergency_checked="emergency" in latest,
+        response=response,
+    )
+
+
+class ActionConverse(Action):
+    def name(self) -> Text:
+        return "action_converse"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[EventType]:
+        state: Optional[dict] = tracker.get_slot(STATE_SLOT)
+        outcome = await asyncio.to_thread(dialogue().turn, state, message_of(tracker))
+        for say in outcome.says:
+            if say.response:
+                dispatcher.utter_message(response=say.response)
+            else:
+                dispatcher.utter_message(text=say.text, json_message=say.data)
+        events: List[EventType] = [SlotSet(STATE_SLOT, outcome.state)]
+        if outcome.handoff:
+            events += await record_handoff(dispatcher, tracker)
+        return events

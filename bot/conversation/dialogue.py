@@ -1,0 +1,534 @@
+"""The resident's conversation, turn by turn, in one place and without Rasa.
+
+Every message of a conversation goes through `Dialogue.turn` with the state the previous turn left
+(a JSON-able dict any channel can keep: a Rasa slot, a hotline call record). The state says what the
+assistant is doing — a pre-screen waiting for an answer, an emergency collecting consent, nothing —
+and what it knows — the household so far, the last result, the last topic, the region — so that each
+reply is read first as an answer to the question that was asked, and follow-ups keep their context.
+
+What a message means is decided here, in this order:
+1. an emergency the rules see (knowledge/rules/emergency.yaml), at any point: what to do now first;
+2. inside the emergency's consent / phone / place prompts: the answer to that prompt (a question is
+   answered and the prompt asked once more; after two unclear replies the lead is filed without them);
+3. a person asked for (转人工), stop (不测了) and resume (继续测算);
+4. inside a pre-screen: a policy question is answered and the pending question asked again; anything
+   else is the answer to the pending question (facts stated anywhere are taken, corrections re-screen);
+5. outside: a new pre-screen, a correction or a missing fact after a result (re-screened), a policy
+   question (with the previous topic as context), small talk, or a request to rephrase.
+The classifier's intent is a hint for 5 only: inside a prompt the question asked decides.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass, field
+from typing import Any, Callable, Dict, List, Optional, Protocol
+
+from bot.conversation import prescreen
+from bot.conversation.emergency import Emergency, detect, generic_advice
+from bot.conversation.facts import facts_in, find_region, is_dont_know, is_stop, parse_consent
+from bot.privacy import find_phone
+
+STATE_VERSION = 1
+UNKNOWN_REGION = "000000"  # no place known: the lead waits for an admin to route it
+MAX_PROMPTS = 2  # an emergency prompt is asked at most this many times, then the lead is filed without it
+OFFER_HANDOFF_AFTER_MISSES = 2
+
+CONSENT_PROMPT = (
+    "需要的话，我可以把您的情况转给当地民政工作人员，请他们尽快联系您。同意的话请直接回复手机号；不需要请回复“不用”。"
+)
+CONFIRM_PROMPT = (
+    "如果您或家人现在遇到了急事，需要我把情况转给当地民政工作人员，请他们联系您吗？"
+    "需要请回复手机号或“需要”；不需要请回复“不用”。"
+)
+PHONE_PROMPT = "好的，请留一个能联系到您的手机号；不想留可以回复“不用”。"
+PLACE_PROMPT = "事情发生在哪里？请说到市（县）和街道（乡镇），比如“长春市朝阳区前进街道”，方便转给当地工作人员；不清楚可以回复“不知道”。"
+PROMPT_AGAIN = "请回复“同意”或直接发手机号；不需要的话回复“不用”。"
+NOT_SURE = (
+    "这个问题我没有把握答准，不想给您说错。您可以换个说法再问一次，比如“低保边缘家庭是什么”“临时救助怎么申请”；"
+    "也可以说“转人工”，或拨打12345政务服务便民热线。"
+)
+PRESCREEN_HINT = "想知道自己家能不能申请，可以说“帮我算算”，我一步步帮您初步测算。"
+FILE_FAILED = "抱歉，登记暂时没有成功。请直接拨打12345政务服务便民热线说明情况；有生命危险请拨打110、120。"
+RESUME_HINT = "刚才的初步测算先暂停了，想接着算请说“继续测算”。"
+NOTHING_TO_RESUME = "好的，我们从头开始。"
+
+SMALL_TALK = {
+    "greet": "utter_greet",
+    "goodbye": "utter_goodbye",
+    "thanks": "utter_thanks",
+    "bot_challenge": "utter_iamabot",
+    "affirm": "utter_affirm_unprompted",
+    "deny": "utter_affirm_unprompted",
+}
+PRESCREEN_INTENTS = {"start_prescreen", "inform"}
+# A question the resident asks (rather than an answer they give).
+_QUESTION = re.compile(
+    r"[?？]|[吗么嘛呢]\s*$|[吗么嘛呢][，,。\s]|怎么|咋|啥|什么|多少|哪[里儿个些]?|几[天个年月]|多久|多长时间|"
+    r"能不能|可不可以|可以不|行不行|是不是|算不算|有没有(?!.*(?:存款|车|房))|会不会|要不要|得找谁|找谁|能[^，,。]{0,8}不\s*$"
+)
+# Asking whether the household qualifies: with facts, this starts a pre-screen.
+_ELIGIBILITY_ASK = re.compile(
+    r"能(?:不能)?(?:吃|办|申请|享受|评上|批|领|拿|算)|能.{0,6}[吗不]|够不够|符(?:不符)?合|够(?:不够)?(?:条件|格)|"
+    r"有(?:没有)?资格|算不算|帮.{0,3}(?:算|测|看)|测[一]?测|评估|有啥(?:救助|补助|帮扶|政策)|能有啥"
+)
+_RESUME = re.compile(r"继续|接着|再接着|接下去|回到(?:刚才的)?测算|往下(?:算|问)|恢复")
+_HANDOFF = re.compile(r"转人工|人工(?:客服|服务)?|真人|找(?:个)?人(?:工|来)|工作人员(?:来)?(?:跟|和)我")
+
+
+class Desk(Protocol):
+    def answer(self, text: str, region: Optional[str] = None, on: Optional[dt.date] = None) -> Any: ...
+
+
+@dataclass
+class Message:
+    text: str
+    message_id: str
+    sender_id: str
+    channel: str = "web"
+    intent: Optional[str] = None
+    confidence: float = 0.0
+    # The emergency the NLU already found in this message (detected once per message); `None` with
+    # `emergency_checked` false means nobody looked yet.
+    emergency: Optional[Emergency] = None
+    emergency_checked: bool = False
+    response: Optional[str] = None  # a retrieval response the NLU chose (out_of_scope/…)
+
+
+@dataclass
+class Say:
+    text: Optional[str] = None
+    response: Optional[str] = None  # a response of the channel's own (Rasa domain) by name
+    data: Optional[dict] = None
+
+
+@dataclass
+class LeadRequest:
+    """What the conversation hands to the lead intake; the adapter files it and reports back."""
+
+    key: str
+    conversation_id: str
+    channel: str
+    text: str
+    emergency: Optional[Emergency]
+    region: str
+    consent: bool
+    phone: Optional[str]
+    place: Optional[str]
+
+
+@dataclass
+class Outcome:
+    state: Dict[str, Any]
+    says: List[Say] = field(default_factory=list)
+    handoff: bool = False
+
+    def say(self, text: str, data: Optional[dict] = None) -> None:
+        if text:
+            self.says.append(Say(text=text, data=data))
+
+    @property
+    def text(self) -> str:
+        return "\n".join(s.text or f"<{s.response}>" for s in self.says)
+
+
+def new_state() -> Dict[str, Any]:
+    return {
+        "v": STATE_VERSION,
+        "region": None,  # the place the resident's answers are about (home, or where they live)
+        "screen": None,  # an active pre-screen (bot/conversation/prescreen.py state)
+        "paused": None,  # a stopped or interrupted pre-screen that “继续测算” resumes
+        "last": None,  # the household of the last result, for corrections and follow-ups
+        "topic": None,  # the last policy article answered
+        "emergency": None,  # an emergency collecting consent, phone and place
+        "misses": 0,
+    }
+
+
+def is_question(text: str) -> bool:
+    return bool(_QUESTION.search(text))
+
+
+class Dialogue:
+    def __init__(
+        self,
+        desk: Desk,
+        file_lead: Callable[[LeadRequest], str],
+        today: Optional[Callable[[], dt.date]] = None,
+    ) -> None:
+        self._desk = desk
+        self._file_lead = file_lead  # returns the lead id; raises on failure
+        self._today = today or dt.date.today
+
+    # --- the entry point -------------------------------------------------------------------------------
+    def turn(self, state: Optional[Dict[str, Any]], message: Message) -> Outcome:
+        state = _copy(state) if state and state.get("v") == STATE_VERSION else new_state()
+        out = Outcome(state)
+        text = (message.text or "").strip()
+        if text.startswith("/"):  # a button or channel event names its intent (/handoff, /greet)
+            message.intent, text = text[1:].split("{", 1)[0].strip() or message.intent, ""
+        found = message.emergency if message.emergency_checked else (detect(text) if text else None)
+        if found is not None:
+            self._emergency(out, message, text, found)
+        elif state["emergency"]:
+            self._emergency_prompt(out, message, text)
+        elif message.intent == "handoff" or (text and _HANDOFF.search(text)):
+            self._handoff(out)
+        elif state["screen"] and text:
+            self._screen_step(out, text)
+        else:
+            self._free(out, message, text)
+        return out
+
+    # --- emergencies -----------------------------------------------------------------------------------
+    def _emergency(self, out: Outcome, message: Message, text: str, found: Emergency) -> None:
+        state = out.state
+        out.say(found.advice)
+        self._interrupt_screen(state)
+        pending = state["emergency"]
+        if pending:  # a second emergency before the first was filed: one lead telling both
+            pending["text"] = f"{pending['text']}\n{text}"
+            if _more_severe(found, pending):
+                pending.update(kind=found.kind, severity=found.severity.value, cause=found.cause.value)
+            pending["confirmed"] = True
+        else:
+            state["emergency"] = {
+                "text": text,
+                "message_id": message.message_id,
+                "channel": message.channel,
+                "kind": found.kind,
+                "severity": found.severity.value,
+                "cause": found.cause.value,
+                "confirmed": True,  # the rules saw it: filed even without contact details
+                "stage": "consent",
+                "prompts": 0,
+                "consent": None,
+                "phone": None,
+                "place": None,
+                "region": find_region(text),
+            }
+        self._next_prompt(out, message)
+
+    def _unconfirmed_emergency(self, out: Outcome, message: Message, text: str) -> None:
+        """The classifier alone thinks this is an emergency: say what to do now, file only if asked to."""
+        state = out.state
+        out.say(generic_advice())
+        state["emergency"] = {
+            "text": text,
+            "message_id": message.message_id,
+            "channel": message.channel,
+            "kind": "other",
+            "severity": "urgent",
+            "cause": "other",
+            "confirmed": False,
+            "stage": "consent",
+            "prompts": 0,
+            "consent": None,
+            "phone": None,
+            "place": None,
+            "region": find_region(text),
+        }
+        out.say(CONFIRM_PROMPT)
+        state["emergency"]["prompts"] = 1
+
+    def _emergency_prompt(self, out: Outcome, message: Message, text: str) -> None:
+        pending = out.state["emergency"]
+        stage = pending["stage"]
+        if message.intent == "handoff" or (text and _HANDOFF.search(text)):
+            if pending["confirmed"]:
+                self._file(out, message)
+            else:
+                out.state["emergency"] = None
+            self._handoff(out)
+            return
+        if stage == "consent":
+            agreed, phone = parse_consent(text) if text else (None, None)
+            if agreed is None and _declines(text):
+                agreed = False
+            if agreed is True:
+                pending.update(consent=True, phone=phone)
+                pending["confirmed"] = True
+            elif agreed is False:
+                pending["consent"] = False
+                if not pending["confirmed"]:
+                    out.state["emergency"] = None
+                    out.say("好的，不登记。如有需要随时告诉我；有生命危险请立即拨打110、120或119。")
+                    self._after_emergency(out)
+                    return
+            elif self._answer_aside(out, text):
+                pass
+            elif pending["prompts"] >= MAX_PROMPTS:
+                pending["consent"] = False
+        elif stage == "phone":
+            phone = find_phone(text)
+            if phone:
+                pending["phone"] = phone
+            elif parse_consent(text)[0] is False or _declines(text) or is_dont_know(text):
+                pending["phone"] = ""
+            elif self._answer_aside(out, text):
+                pass
+            elif pending["prompts"] >= MAX_PROMPTS:
+                pending["phone"] = ""
+        elif stage == "place":
+            if is_dont_know(text) or _declines(text) or parse_consent(text)[0] is False:
+                pending["place"] = ""
+            elif is_question(text) and not find_region(text) and self._answer_aside(out, text):
+                pass
+            elif text:
+                pending["place"] = text[:200]
+                pending["region"] = find_region(text) or pending["region"]
+            elif pending["prompts"] >= MAX_PROMPTS:
+                pending["place"] = ""
+        self._next_prompt(out, message)
+
+    def _answer_aside(self, out: Outcome, text: str) -> bool:
+        """A question asked at a prompt: answered, then the prompt comes once more."""
+        if not text or not is_question(text):
+            return False
+        answer = self._policy(out.state, text)
+        if answer is None:
+            return False
+        out.say(answer.text, {"article": answer.article.id, "citations": answer.citations})
+        return True
+
+    def _next_prompt(self, out: Outcome, message: Message) -> None:
+        pending = out.state["emergency"]
+        if pending["consent"] is None:
+            stage, prompt = "consent", CONSENT_PROMPT if pending["prompts"] == 0 else PROMPT_AGAIN
+        elif pending["consent"] and pending["phone"] is None:
+            stage, prompt = "phone", PHONE_PROMPT
+        elif pending["consent"] and pending["place"] is None and not pending["region"]:
+            stage, prompt = "place", PLACE_PROMPT
+        else:
+            self._file(out, message)
+            self._after_emergency(out)
+            return
+        if stage != pending["stage"]:
+            pending["stage"], pending["prompts"] = stage, 0
+        pending["prompts"] += 1
+        out.say(prompt)
+
+    def _file(self, out: Outcome, message: Message) -> None:
+        state, pending = out.state, out.state["emergency"]
+        state["emergency"] = None
+        found = detect(pending["text"]) if pending["confirmed"] else None
+        consent = bool(pending["consent"])
+        phone = pending["phone"] or None if consent else None
+        request = LeadRequest(
+            key=f"chat:{message.sender_id}:{pending['message_id']}",
+            conversation_id=message.sender_id,
+            channel=pending["channel"],
+            text=pending["text"],
+            emergency=found,
+            region=pending["region"] or state["region"] or UNKNOWN_REGION,
+            consent=consent and bool(phone),
+            phone=phone,
+            place=(pending["place"] or None) if consent else None,
+        )
+        try:
+            lead_id = self._file_lead(request)
+        except Exception:  # noqa: BLE001 - the adapter logged it; the resident is told what to do instead
+            out.say(FILE_FAILED)
+            return
+        if phone:
+            reply = f"已把您的情况登记给当地民政工作人员（线索编号 {lead_id}），他们会尽快打电话联系您。"
+        else:
+            reply = (
+                f"已把您的情况登记给当地民政工作人员（线索编号 {lead_id}），没有留联系方式，"
+                "您也可以随时拨打12345或到乡镇（街道）说明情况。"
+            )
+        out.say(reply, {"lead_id": lead_id})
+
+    def _after_emergency(self, out: Outcome) -> None:
+        if out.state["paused"] and out.state["paused"].get("pending"):
+            out.say(RESUME_HINT)
+
+    # --- handoff, stop, resume ---------------------------------------------------------------------------
+    def _handoff(self, out: Outcome) -> None:
+        self._interrupt_screen(out.state)
+        out.handoff = True
+
+    def _interrupt_screen(self, state: Dict[str, Any]) -> None:
+        if state["screen"]:
+            state["paused"], state["screen"] = state["screen"], None
+
+    # --- inside a pre-screen --------------------------------------------------------------------------
+    def _screen_step(self, out: Outcome, text: str) -> None:
+        state = out.state
+        screen = state["screen"]
+        if is_stop(text):
+            state["paused"], state["screen"] = screen, None
+            out.say("好的，初步测算先停在这里。想接着算请说“继续测算”，我会接着刚才的问题问。")
+            return
+        if is_question(text) and not _states_facts(text, screen.get("pending")):
+            answer = self._policy(state, text)
+            if answer is not None:
+                out.say(answer.text, {"article": answer.article.id, "citations": answer.citations})
+                out.say("我们接着刚才的测算：" + prescreen.question_text(screen, screen["pending"]))
+                return
+        self._step(out, screen, text)
+
+    def _step(self, out: Outcome, screen: Dict[str, Any], text: str) -> None:
+        before = _known(screen)
+        turn = prescreen.step(screen, text, self._today())
+        changed = _changes(before, _known(turn.state))
+        prefix = f"好的，按{changed}重新算。" if changed else ""
+        self._after_turn(out, turn, prefix)
+
+    def _after_turn(self, out: Outcome, turn: prescreen.Turn, prefix: str = "") -> None:
+        state = out.state
+        region = turn.state["household"].get("region")
+        if region and region != prescreen.ROOT_REGION:
+            state["region"] = region
+        if turn.stopped:
+            state["paused"], state["screen"] = turn.state, None
+        elif turn.done:
+            state["screen"], state["paused"] = None, None
+            state["last"] = turn.state
+        else:
+            state["screen"] = turn.state
+        out.say(prescreen.join(prefix, turn.reply))
+
+    # --- outside any prompt ------------------------------------------------------------------------------
+    def _free(self, out: Outcome, message: Message, text: str) -> None:
+        state = out.state
+        intent = message.intent
+        if text and _RESUME.search(text) and not is_question(text) and (state["paused"] or state["last"]):
+            paused = state["paused"]
+            if paused and paused.get("pending"):
+                state["screen"], state["paused"] = paused, None
+                out.say(prescreen.resume(paused).reply)
+                return
+        facts = facts_in(text) if text else {}
+        household_facts = {k: v for k, v in facts.items() if k != "region"}
+        if facts.get("region"):
+            state["region"] = facts["region"]
+        if text and state["last"] is not None and household_facts and not _is_policy_question(text, intent):
+            self._rescreen(out, text)
+            return
+        wants_screen = intent in PRESCREEN_INTENTS or bool(text and _ELIGIBILITY_ASK.search(text) and household_facts)
+        if text and wants_screen and (household_facts or intent == "start_prescreen" or _ELIGIBILITY_ASK.search(text)):
+            if not (intent == "inform" and not household_facts and is_question(text)):
+                self._start_screen(out, text)
+                return
+        if text and (intent in ("ask_policy", "nlu_fallback", None) or is_question(text) or intent not in SMALL_TALK):
+            answer = self._policy(state, text)
+            if answer is not None:
+                state["misses"] = 0
+                reply = answer.text
+                if {"size", "monthly_income"} & set(household_facts):
+                    reply = f"{reply}\n{PRESCREEN_HINT}"
+                out.say(reply, {"article": answer.article.id, "citations": answer.citations})
+                return
+            if intent == "ask_policy":
+                state["misses"] = 0
+                out.say(NOT_SURE)
+                return
+        if intent == "report_emergency" and text and message.confidence >= 0.8 and not state["screen"]:
+            self._unconfirmed_emergency(out, message, text)
+            return
+        if intent == "out_of_scope" and message.response:
+            state["misses"] = 0
+            out.says.append(Say(response=message.response))
+            return
+        if intent in SMALL_TALK and (message.confidence >= 0.5 or not text):
+            state["misses"] = 0
+            out.says.append(Say(response=SMALL_TALK[intent]))
+            return
+        if intent == "start_prescreen":
+            self._start_screen(out, text)
+            return
+        state["misses"] += 1
+        out.says.append(
+            Say(
+                response="utter_offer_handoff"
+                if state["misses"] >= OFFER_HANDOFF_AFTER_MISSES
+                else "utter_ask_rephrase"
+            )
+        )
+
+    def _start_screen(self, out: Outcome, text: str) -> None:
+        state = out.state
+        region = state["region"]
+        # Facts the resident already gave in this conversation are not asked again.
+        base = state["paused"] or state["last"]
+        state["paused"] = None
+        if base is not None:
+            turn = prescreen.start_from(base["household"], text, self._today())
+        else:
+            turn = prescreen.start(text, region=region, on=self._today())
+        self._after_turn(out, turn)
+
+    def _rescreen(self, out: Outcome, text: str) -> None:
+        """A correction or a missing fact after a result: screened again from what is known."""
+        last = out.state["last"]
+        before = _known(last)
+        state = {**prescreen.new_state(), "household": _deep(last["household"])}
+        turn = prescreen.step(state, text, self._today())
+        changed = _changes(before, _known(turn.state))
+        prefix = f"好的，按{changed}重新算：" if changed else ""
+        self._after_turn(out, turn, prefix)
+
+    def _policy(self, state: Dict[str, Any], text: str):
+        region = find_region(text) or state["region"]
+        answer = self._desk.answer(text, region, self._today())
+        if answer is None and state["topic"]:
+            # A follow-up (“那农村的呢”“要带啥材料”) is read with the previous topic.
+            answer = self._desk.answer(f"{state['topic']} {text}", region, self._today())
+        if answer is not None:
+            state["topic"] = answer.article.title
+        return answer
+
+
+# --- helpers --------------------------------------------------------------------------------------------
+def _copy(state: Dict[str, Any]) -> Dict[str, Any]:
+    return _deep(state)
+
+
+def _deep(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _deep(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_deep(v) for v in value]
+    return value
+
+
+_SEVERITY_ORDER = {"life_threatening": 0, "urgent": 1, "normal": 2}
+
+
+def _more_severe(found: Emergency, pending: Dict[str, Any]) -> bool:
+    return _SEVERITY_ORDER.get(found.severity.value, 9) < _SEVERITY_ORDER.get(pending["severity"], 9)
+
+
+_DECLINE = re.compile(r"不方便|不留|不想留|不用了?|不需要|算了|别登记|不要登记|不用登记|不必")
+
+
+def _declines(text: str) -> bool:
+    return bool(text and _DECLINE.search(text))
+
+
+def _states_facts(text: str, pending: Optional[str]) -> bool:
+    """Whether a message that reads like a question also answers (“俺家四口人 这样能行吗”)."""
+    facts = {k for k in facts_in(text) if k != "region"}
+    return bool(facts) or (pending == "region" and find_region(text) is not None)
+
+
+def _is_policy_question(text: str, intent: Optional[str]) -> bool:
+    return is_question(text) and not _ELIGIBILITY_ASK.search(text) and intent == "ask_policy"
+
+
+_SHOWN = ("region", "area", "size", "monthly_income", "assets_within_limit", "rigid_expense_12m", "income_12m")
+
+
+def _known(state: Optional[Dict[str, Any]]) -> Dict[str, Any]:
+    household = (state or {}).get("household") or {}
+    return {k: household[k] for k in _SHOWN if k in household}
+
+
+def _changes(before: Dict[str, Any], after: Dict[str, Any]) -> str:
+    """“四口人、全家每月收入2800元”: the facts a correction changed (only those stated before)."""
+    parts = [
+        prescreen.describe_fact(k, after[k]) for k in _SHOWN if k in before and k in after and before[k] != after[k]
+    ]
+    return "、".join(p for p in parts if p)

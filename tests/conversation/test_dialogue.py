@@ -1,0 +1,125 @@
+"""Whole conversations through the core (no Rasa): each reply read against the question it answers."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from bot.conversation.dialogue import CONSENT_PROMPT, Dialogue, Message
+from bot.policies import default_desk
+
+
+class Resident:
+    """Plays a conversation; the leads the dialogue hands over are kept to be counted."""
+
+    def __init__(self, intent: str | None = None) -> None:
+        self.leads = []
+        self.dialogue = Dialogue(default_desk(), self._file, today=lambda: dt.date(2026, 11, 23))
+        self.state = None
+        self.intent = intent
+        self.n = 0
+
+    def _file(self, request):
+        self.leads.append(request)
+        return f"L{len(self.leads)}"
+
+    def say(self, text: str, intent: str | None = None) -> str:
+        self.n += 1
+        message = Message(
+            text=text, message_id=f"m{self.n}", sender_id="r1", intent=intent or self.intent, confidence=0.9
+        )
+        outcome = self.dialogue.turn(self.state, message)
+        self.state = outcome.state
+        self.handoff = outcome.handoff
+        return outcome.text
+
+
+def screening(first: str = "帮我算算能不能吃低保") -> Resident:
+    resident = Resident()
+    resident.say(first, intent="start_prescreen")
+    return resident
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        "我妈前年住过院 现在好了",
+        "俺爸尿毒症好几年了 一直透析",
+        "存款没多少 住的是我爸留下的平房",
+        "去年脑梗过 现在能走路",
+    ],
+)
+def test_everyday_answers_inside_a_prescreen_are_not_emergencies(answer):
+    resident = screening()
+    resident.say("吉林长春")
+    reply = resident.say(answer)
+    assert "120" not in reply and CONSENT_PROMPT not in reply and resident.leads == []
+
+
+def test_a_real_emergency_mid_prescreen_comes_first_then_the_screen_resumes():
+    resident = screening()
+    resident.say("吉林长春")
+    resident.say("四口人")
+    reply = resident.say("我爸刚才晕过去了 叫不醒")
+    assert reply.startswith("有生命危险请立即拨打120")
+    resident.say("可以 电话是13912345678 别让他知道")
+    reply = resident.say("长春市朝阳区")
+    assert "线索编号 L1" in reply and "继续测算" in reply
+    assert resident.leads[0].phone == "13912345678" and resident.leads[0].consent
+    reply = resident.say("继续测算")
+    assert "收入" in reply and "几口人" not in reply  # the facts given before are kept
+
+
+def test_a_question_at_the_consent_prompt_is_answered_then_asked_once_more():
+    resident = Resident()
+    resident.say("我家房子着火了")
+    reply = resident.say("外地户口也能申请临时救助吗")
+    assert "依据" in reply and "手机号" in reply and resident.leads == []
+    resident.say("不方便")
+    assert len(resident.leads) == 1 and resident.leads[0].phone is None
+
+
+def test_unclear_consent_replies_never_loop_more_than_twice():
+    resident = Resident()
+    resident.say("我不想活了")
+    resident.say("这个")
+    resident.say("那个")
+    assert len(resident.leads) == 1 and resident.state["emergency"] is None
+
+
+def test_stop_then_resume_continues_with_the_facts_given():
+    resident = screening()
+    resident.say("长春 三口人")
+    resident.say("不测了")
+    reply = resident.say("接着算")
+    assert "几口人" not in reply and "哪个省" not in reply
+
+
+def test_a_policy_question_mid_prescreen_is_answered_and_the_question_comes_back():
+    resident = screening()
+    resident.say("吉林长春")
+    pending = resident.state["screen"]["pending"]
+    reply = resident.say("低保去哪里申请啊")
+    assert "依据" in reply and resident.state["screen"]["pending"] == pending
+
+
+def test_a_correction_after_the_result_rescreens_and_says_what_changed():
+    resident = screening("三口人一个月一千二能吃低保吗")
+    for answer in ["吉林长春", "城里", "不知道"]:
+        reply = resident.say(answer)
+    reply = resident.say("不对 是四口人")
+    assert "4口人" in reply and "重新算" in reply
+
+
+def test_misunderstood_twice_offers_a_person():
+    resident = Resident(intent="nlu_fallback")
+    assert resident.say("嗯啊哦") == "<utter_ask_rephrase>"
+    assert resident.say("哦哦哦") == "<utter_offer_handoff>"
+
+
+def test_a_person_asked_for_mid_prescreen_keeps_the_household():
+    resident = screening()
+    resident.say("长春 三口人")
+    resident.say("我要转人工")
+    assert resident.handoff and resident.state["paused"]["household"]["size"] == 3
