@@ -65,18 +65,26 @@ class PolicyDesk:
         self._index = ArticleIndex(articles)
         self._book = book
 
-    def search(self, text: str, limit: int = 3) -> List[Match]:
-        return self._index.search(text, limit)
+    def search(self, text: str, limit: int = 3, context: Optional[str] = None) -> List[Match]:
+        """`context`: the previous article id or topic words, for a follow-up such as "那农村的呢"."""
+        return self._index.search(text, limit, context)
 
     def suggest(
-        self, text: str, region: Optional[str] = None, on: Optional[dt.date] = None, limit: int = 3
+        self,
+        text: str,
+        region: Optional[str] = None,
+        on: Optional[dt.date] = None,
+        limit: int = 3,
+        context: Optional[str] = None,
     ) -> List[Answer]:
         """The best `limit` articles for `text`, rendered, best first (however weak the match)."""
-        return [self.render(m.article, region, on, m.score) for m in self.search(text, limit)]
+        return [self.render(m.article, region, on, m.score) for m in self.search(text, limit, context)]
 
-    def answer(self, text: str, region: Optional[str] = None, on: Optional[dt.date] = None) -> Optional[Answer]:
+    def answer(
+        self, text: str, region: Optional[str] = None, on: Optional[dt.date] = None, context: Optional[str] = None
+    ) -> Optional[Answer]:
         """The best article for `text`, or None when no article is close enough to answer."""
-        best = self.suggest(text, region, on, 1)
+        best = self.suggest(text, region, on, 1, context)
         return best[0] if best and best[0].score >= MIN_SCORE else None
 
     def render(
