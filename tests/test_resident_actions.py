@@ -93,7 +93,11 @@ async def test_an_emergency_with_consent_files_one_lead_with_the_phone(configure
     assert "线索编号" in reply
     admin, _ = runtime.staff_service().create("管理员", "市民政局", "22", StaffRole.admin)
     lead, history = runtime.lead_service().get(data["lead_id"], admin)
-    assert (lead.cause.value, lead.severity.value, lead.region) == ("disaster", "urgent", "220100")
+    assert (lead.cause.value, lead.severity.value, lead.region) == (
+        "disaster",
+        "urgent",
+        "220104",
+    )  # the district named, for routing
     assert lead.contact_phone == "13912345678" and lead.consent_at is not None
     assert lead.conversation_id == "resident-2" and "220104199001011234" not in lead.description
     # The same turn again (a retried action call) files nothing new.
