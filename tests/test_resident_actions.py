@@ -64,7 +64,7 @@ async def test_an_emergency_with_consent_files_one_lead_with_the_phone(configure
     lead_id = replies[-1].messages[-1]["custom"]["lead_id"]
     admin, _ = runtime.staff_service().create("管理员", "市民政局", "22", StaffRole.admin)
     lead, history = runtime.lead_service().get(lead_id, admin)
-    assert (lead.cause.value, lead.severity.value, lead.region[:4]) == ("disaster", "urgent", "2201")
+    assert (lead.cause.value, lead.severity.value, lead.region) == ("disaster", "urgent", "220104")
     assert lead.contact_phone == "13912345678" and lead.consent_at is not None
     assert lead.conversation_id == "resident-2" and "220104199001011234" not in lead.description
     # The same turns again (a retried action call) file nothing new.

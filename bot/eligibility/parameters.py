@@ -2,12 +2,14 @@
 
 A region inherits its parent's parameters (national → province → city) and overrides what differs.
 A value applies from its `since` date; on a date before a region's first value the parent's applies.
+Any other division of China (by its administrative code) takes its nearest ancestor's parameters.
 Every value carries its source; values with no traceable published source are flagged `example`.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
@@ -118,13 +120,26 @@ class RegionBook:
         self._chains: Dict[str, List[Region]] = {}
 
     def __contains__(self, code: str) -> bool:
-        return code in self._regions
+        return code in self._regions or self._division(code) is not None
 
     def region(self, code: str) -> Region:
-        try:
-            return self._regions[code]
-        except KeyError:
-            raise KeyError(f"unknown region {code!r}") from None
+        found = self._regions.get(code) or self._division(code)
+        if found is None:
+            raise KeyError(f"unknown region {code!r}")
+        return found
+
+    def _division(self, code: str) -> Optional[Region]:
+        """A division of China with no file of its own (县 140105): it keeps its code and name, and its
+        parameters are those of its nearest ancestor in the book (140100 → 140000 → CN)."""
+        if not re.fullmatch(r"\d{6}", code):
+            return None
+        from bot.places import ancestors, place  # the whole tree loads only for a code without a file
+
+        division = place(code)
+        if division is None:
+            return None
+        parent = next((a for a in ancestors(code) if a in self._regions), ROOT_REGION)
+        return Region(code, division.name, parent, {}, file="")
 
     def regions(self) -> List[Region]:
         return sorted(self._regions.values(), key=lambda r: (r.code != ROOT_REGION, r.code))

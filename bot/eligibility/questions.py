@@ -10,7 +10,11 @@ HOUSEHOLD_QUESTIONS = {
     "size": "您家一起生活的有几口人？（包括配偶、未成年子女，以及一起生活、有赡养抚养义务的家人）",
     "monthly_income": "全家每月总收入大概多少元？（工资、经营、养老金等都算；低保金、优抚金、奖学金等不算）",
     "area": "您家住在城市（城镇）还是农村？",
-    "assets_within_limit": "家里的存款、房产、车辆等财产，是否在当地低保规定的限额以内？不清楚可以回答“不知道”。",
+    # Asked so that a plain 没有 means "within the limit" (是否在限额以内？ answered 没有 was misread).
+    "assets_within_limit": (
+        "家里有没有大额存款、第二套房或者车？（只有自家住的房子、没什么存款，就回答“没有”；"
+        "具体限额以当地规定为准，不清楚可以回答“不知道”）"
+    ),
     "rigid_expense_12m": "过去12个月，家里看病、上学、住房、照护这些必需开支一共大概多少元？",
     "income_12m": "过去12个月，全家总收入一共大概多少元？",
 }
@@ -25,7 +29,7 @@ MEMBER_QUESTIONS = {
     "self_care": "{who}生活能自理吗？（能完全自理 / 部分不能自理 / 完全不能自理）",
     "monthly_income": "{who}自己每月有多少收入（养老金、补贴等）？没有就说“没有”。",
     "has_supporter": "{who}有没有法定的赡养、抚养或扶养人（比如子女、配偶、父母）？",
-    "supporter_able": "{who}的赡养（抚养、扶养）人有能力照顾、供养吗？",
+    "supporter_able": "{who}的赡养（抚养、扶养）人有没有能力照顾、供养？（有能力 / 没能力）",
 }
 
 # Short names of the same inputs, for "still missing: …" lines.

@@ -59,11 +59,12 @@ def test_facts_in_a_first_message():
     "text,code",
     [
         ("我在长春", "220100"),
-        ("吉林省长春市朝阳区", "220100"),
+        ("吉林省长春市朝阳区", "220104"),  # every division now, not only those with a parameter file
         ("吉林", "220000"),
         ("山东临沂", "371300"),
         ("湖北天门", "429006"),
-        ("北京", None),
+        ("北京", "110000"),  # was None when only regions with a file were known
+        ("朝阳", None),
     ],
 )
 def test_region_names(text, code):
