@@ -78,7 +78,9 @@ _HANDOFF = re.compile(r"转人工|人工(?:客服|服务)?|真人|找(?:个)?人
 
 
 class Desk(Protocol):
-    def answer(self, text: str, region: Optional[str] = None, on: Optional[dt.date] = None) -> Any: ...
+    def answer(
+        self, text: str, region: Optional[str] = None, on: Optional[dt.date] = None, context: Optional[str] = None
+    ) -> Any: ...
 
 
 @dataclass
@@ -472,12 +474,10 @@ class Dialogue:
 
     def _policy(self, state: Dict[str, Any], text: str):
         region = find_region(text) or state["region"]
-        answer = self._desk.answer(text, region, self._today())
-        if answer is None and state["topic"]:
-            # A follow-up (“那农村的呢”“要带啥材料”) is read with the previous topic.
-            answer = self._desk.answer(f"{state['topic']} {text}", region, self._today())
+        # A follow-up (“那农村的呢”“要带啥材料”) is read with the previous topic.
+        answer = self._desk.answer(text, region, self._today(), context=state["topic"])
         if answer is not None:
-            state["topic"] = answer.article.title
+            state["topic"] = answer.article.id
         return answer
 
 
