@@ -27,7 +27,16 @@ from typing import Any, Callable, Dict, List, Optional, Protocol
 
 from bot.conversation import prescreen
 from bot.conversation.emergency import Emergency, detect, generic_advice
-from bot.conversation.facts import facts_in, find_region, is_dont_know, is_stop, parse_consent
+from bot.conversation.facts import (
+    UNKNOWN,
+    correction,
+    facts_in,
+    find_region,
+    is_dont_know,
+    is_stop,
+    parse_answer,
+    parse_consent,
+)
 from bot.privacy import find_phone
 
 STATE_VERSION = 1
@@ -74,7 +83,22 @@ _ELIGIBILITY_ASK = re.compile(
     r"有(?:没有)?资格|算不算|帮.{0,3}(?:算|测|看)|测[一]?测|评估|有啥(?:救助|补助|帮扶|政策)|能有啥"
 )
 _RESUME = re.compile(r"继续|接着|再接着|接下去|回到(?:刚才的)?测算|往下(?:算|问)|恢复")
-_HANDOFF = re.compile(r"转人工|人工(?:客服|服务)?|真人|找(?:个)?人(?:工|来)|工作人员(?:来)?(?:跟|和)我")
+_HANDOFF = re.compile(
+    r"转人工|人工(?:客服|服务)|找(?:个)?(?:真人|人工|活人|工作人员)|要(?:个)?(?:真人|人工)|(?:跟|和)(?:真人|活人)(?:说|聊|讲)|"
+    r"真人(?:客服|来)|让(?:工作人员|人)(?:来)?(?:跟|和)我(?:说|聊)"
+)
+# Asking for a screen in so many words (not “what would we get”, which is a policy question).
+_SCREEN_REQUEST = re.compile(
+    r"帮.{0,4}(?:算|测|看|查|评)|测一?测|算一?算|测算|看看.{0,6}(?:能不能|够不够|符不符合|行不行)|评估一下"
+)
+# A follow-up that leans on the previous answer: “那农村的呢”“那山东的呢”.
+_FOLLOW_UP = re.compile(r"^(?:那|那么|那要是)?.{0,12}(?:的呢|呢)[？?]?$")
+# What registering an emergency means, for a question asked at the consent prompt that no article answers.
+CONSENT_EXPLAINED = (
+    "登记的意思是：把您说的情况转给当地乡镇（街道）或县级民政部门的工作人员，由他们联系您、核实情况，"
+    "符合条件的可以申请临时救助等帮助（是否救助、给多少由民政部门按规定决定）。"
+    "您的电话只给负责处理的工作人员用来联系您，不会公开。"
+)
 
 
 class Desk(Protocol):
@@ -145,6 +169,7 @@ def new_state() -> Dict[str, Any]:
         "topic": None,  # the last policy article answered
         "emergency": None,  # an emergency collecting consent, phone and place
         "misses": 0,
+        "aside": False,  # the last reply answered a question asked mid-screen (“那农村的呢” follows it)
     }
 
 
@@ -289,9 +314,12 @@ class Dialogue:
         if not text or not is_question(text):
             return False
         answer = self._policy(out.state, text)
-        if answer is None:
+        if answer is not None:
+            out.say(answer.text, {"article": answer.article.id, "citations": answer.citations})
+        elif out.state["emergency"] and out.state["emergency"]["stage"] in ("consent", "phone"):
+            out.say(CONSENT_EXPLAINED)
+        else:
             return False
-        out.say(answer.text, {"article": answer.article.id, "citations": answer.citations})
         return True
 
     def _next_prompt(self, out: Outcome, message: Message) -> None:
@@ -363,9 +391,12 @@ class Dialogue:
             state["paused"], state["screen"] = screen, None
             out.say("好的，初步测算先停在这里。想接着算请说“继续测算”，我会接着刚才的问题问。")
             return
-        if is_question(text) and not _states_facts(text, screen.get("pending")):
+        follow_up = state.get("aside") and _FOLLOW_UP.search(text)
+        state["aside"] = False
+        if follow_up or (is_question(text) and not _answers(text, screen.get("pending"))):
             answer = self._policy(state, text)
             if answer is not None:
+                state["aside"] = True
                 out.say(answer.text, {"article": answer.article.id, "citations": answer.citations})
                 out.say("我们接着刚才的测算：" + prescreen.question_text(screen, screen["pending"]))
                 return
@@ -373,7 +404,7 @@ class Dialogue:
 
     def _step(self, out: Outcome, screen: Dict[str, Any], text: str) -> None:
         before = _known(screen)
-        turn = prescreen.step(screen, text, self._today())
+        turn = self._corrected(screen, text) or prescreen.step(screen, text, self._today())
         changed = _changes(before, _known(turn.state))
         prefix = f"好的，按{changed}重新算。" if changed else ""
         self._after_turn(out, turn, prefix)
@@ -406,14 +437,19 @@ class Dialogue:
         household_facts = {k: v for k, v in facts.items() if k != "region"}
         if facts.get("region"):
             state["region"] = facts["region"]
-        if text and state["last"] is not None and household_facts and not _is_policy_question(text, intent):
+        if (
+            text
+            and state["last"] is not None
+            and (household_facts or correction(text))
+            and not _is_policy_question(text, intent)
+        ):
             self._rescreen(out, text)
             return
-        wants_screen = intent in PRESCREEN_INTENTS or bool(text and _ELIGIBILITY_ASK.search(text) and household_facts)
-        if text and wants_screen and (household_facts or intent == "start_prescreen" or _ELIGIBILITY_ASK.search(text)):
-            if not (intent == "inform" and not household_facts and is_question(text)):
-                self._start_screen(out, text)
-                return
+        core_facts = {"size", "monthly_income"} & set(household_facts)
+        asks = bool(text and _ELIGIBILITY_ASK.search(text))
+        if text and ((core_facts and (asks or intent in PRESCREEN_INTENTS)) or _SCREEN_REQUEST.search(text)):
+            self._start_screen(out, text)
+            return
         if text and (intent in ("ask_policy", "nlu_fallback", None) or is_question(text) or intent not in SMALL_TALK):
             answer = self._policy(state, text)
             if answer is not None:
@@ -467,10 +503,19 @@ class Dialogue:
         last = out.state["last"]
         before = _known(last)
         state = {**prescreen.new_state(), "household": _deep(last["household"])}
-        turn = prescreen.step(state, text, self._today())
+        turn = self._corrected(state, text) or prescreen.step(state, text, self._today())
         changed = _changes(before, _known(turn.state))
         prefix = f"好的，按{changed}重新算：" if changed else ""
         self._after_turn(out, turn, prefix)
+
+    def _corrected(self, screen: Dict[str, Any], text: str) -> Optional[prescreen.Turn]:
+        """“不对不对 说错了 是两千八”: the corrected facts replace the old ones, whatever was asked."""
+        fix = correction(text)
+        if not fix:
+            return None
+        state = _deep(screen)
+        prescreen.merge_facts(state, fix)
+        return prescreen.next_turn(state, self._today())
 
     def _policy(self, state: Dict[str, Any], text: str):
         region = find_region(text) or state["region"]
@@ -508,10 +553,15 @@ def _declines(text: str) -> bool:
     return bool(text and _DECLINE.search(text))
 
 
-def _states_facts(text: str, pending: Optional[str]) -> bool:
-    """Whether a message that reads like a question also answers (“俺家四口人 这样能行吗”)."""
-    facts = {k for k in facts_in(text) if k != "region"}
-    return bool(facts) or (pending == "region" and find_region(text) is not None)
+def _answers(text: str, pending: Optional[str]) -> bool:
+    """Whether a message that reads like a question also answers (“俺家四口人 这样能行吗”): it states the
+    pending fact, or the household's size or income. A place or 城市/农村 inside a question is part of it
+    (“低保标准城市是多少”)."""
+    if pending == "region":
+        return find_region(text) is not None
+    if pending and parse_answer(pending, text) not in (None, UNKNOWN) and pending not in ("area",):
+        return True
+    return bool({"size", "monthly_income"} & set(facts_in(text)))
 
 
 def _is_policy_question(text: str, intent: Optional[str]) -> bool:

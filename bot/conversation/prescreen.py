@@ -8,13 +8,14 @@ even when another question was asked, and a later statement corrects an earlier 
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, Dict, List, Optional
 
 from pydantic import ValidationError
 
-from bot.conversation.facts import UNKNOWN, facts_in, is_bare_correction, is_stop, parse_answer
+from bot.conversation.facts import UNKNOWN, facts_in, is_bare_correction, is_dont_know, is_stop, parse_answer
 from bot.eligibility import Household, screen
 from bot.eligibility.engine import HOUSEHOLD_LAYERS, default_book
 from bot.eligibility.parameters import ROOT_REGION
@@ -72,10 +73,25 @@ def merge_facts(state: Dict[str, Any], facts: Dict[str, Any]) -> None:
         household["members"] = household["members"][:size]
 
 
+# “收入俺真不知道”: a fact the resident says they do not know, before it was asked, is not asked.
+_UNKNOWN_TOPICS = {
+    "monthly_income": re.compile(r"收入|挣多少|工资|赚多少"),
+    "assets_within_limit": re.compile(r"存款|财产|家底"),
+}
+
+
+def _said_unknown(text: str, facts: Dict[str, Any]) -> List[str]:
+    if not is_dont_know(text):
+        return []
+    return [f for f, topic in _UNKNOWN_TOPICS.items() if f not in facts and topic.search(text)]
+
+
 def start(text: str, region: Optional[str] = None, on: Optional[dt.date] = None) -> Turn:
     """Begin with the resident's first message, taking every fact it already states."""
     state = new_state(region)
-    merge_facts(state, facts_in(text))
+    facts = facts_in(text)
+    merge_facts(state, facts)
+    state["unknown"] += _said_unknown(text, facts)
     return next_turn(state, on, prefix="好的，我来帮您初步算一算，一次问一个问题，随时可以说“不测了”停止。")
 
 
