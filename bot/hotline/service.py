@@ -11,17 +11,17 @@ from sqlalchemy import insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import sessionmaker
 
-from bot.conversation import assist
 from bot.db import utcnow
+from bot.errors import ServiceError
+from bot.hotline import assist
 from bot.hotline.tables import call_utterances, calls
 from bot.leads import LeadService, intake
-from bot.leads.model import LeadError
 from bot.privacy import mask_pii
 
 SPEAKERS = ("caller", "operator")
 
 
-class CallError(LeadError):
+class CallError(ServiceError):
     code = "invalid_call_request"
     message_zh = "通话记录操作失败"
 
@@ -29,11 +29,13 @@ class CallError(LeadError):
 class CallEnded(CallError):
     code = "call_ended"
     message_zh = "这通电话已经结束"
+    status = 409
 
 
 class CallNotFound(CallError):
     code = "call_not_found"
     message_zh = "没有找到这通电话，请先开始通话"
+    status = 404
 
 
 @dataclass

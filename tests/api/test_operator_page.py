@@ -6,7 +6,7 @@ import pytest
 from aiohttp.test_utils import TestClient, TestServer
 
 from bot.api.app import create_app
-from bot.api.leads import TOKEN_COOKIE
+from bot.api.auth import TOKEN_COOKIE
 from bot.hotline import CallService
 from bot.leads import LeadService, StaffRole, StaffService
 
