@@ -17,27 +17,26 @@ from actions.handoff import record_handoff
 from bot import runtime
 from bot.conversation.dialogue import Dialogue, LeadRequest, Message
 from bot.conversation.emergency import from_dict as emergency_from_dict
-from bot.leads import LeadDraft
+from bot.leads import intake
 from bot.policies import default_desk
 from bot.privacy import mask_pii
 
 logger = logging.getLogger(__name__)
 
 STATE_SLOT = "conversation"
-CHANNELS = {"wechat": "wechat", "hotline": "hotline"}
 
 
 def file_lead(request: LeadRequest) -> str:
     found = request.emergency
-    draft = LeadDraft(
-        idempotency_key=request.key,
-        source_channel=CHANNELS.get(request.channel, "web"),
-        conversation_id=request.conversation_id,
-        cause=found.cause if found else "other",
-        severity=found.severity if found else "urgent",
-        description=mask_pii(request.text)[:2000] or "（居民在对话中报告紧急情况）",
-        region=request.region if request.region.isdigit() else "000000",
-        place=mask_pii(request.place) if request.place else None,
+    draft = intake.draft_lead(
+        intake.CHAT,
+        request.conversation_id,
+        message_id=request.message_id,
+        input_channel=request.channel,
+        emergency=found,
+        description=request.text,
+        region=request.region,
+        place=request.place,
         contact={"phone": request.phone} if request.phone else None,
         consent=request.consent,
         suggested_handling="deliver",
@@ -47,9 +46,8 @@ def file_lead(request: LeadRequest) -> str:
     except Exception:
         logger.exception("emergency lead not filed (conversation=%s)", mask_pii(request.conversation_id))
         raise
-    logger.info(
-        "emergency lead %s filed (kind=%s, created=%s)", filed.lead_id, found.kind if found else "other", filed.created
-    )
+    kind = found.kind if found else "other"
+    logger.info("emergency lead %s filed (kind=%s, created=%s)", filed.lead_id, kind, filed.created)
     return filed.lead_id
 
 

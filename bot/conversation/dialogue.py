@@ -133,7 +133,7 @@ class Say:
 class LeadRequest:
     """What the conversation hands to the lead intake; the adapter files it and reports back."""
 
-    key: str
+    message_id: str  # the emergency's message: with the conversation, the lead's idempotency key
     conversation_id: str
     channel: str
     text: str
@@ -346,7 +346,7 @@ class Dialogue:
         consent = bool(pending["consent"])
         phone = pending["phone"] or None if consent else None
         request = LeadRequest(
-            key=f"chat:{message.sender_id}:{pending['message_id']}",
+            message_id=pending["message_id"],
             conversation_id=message.sender_id,
             channel=pending["channel"],
             text=pending["text"],

@@ -1,6 +1,7 @@
 """Emergencies in any message: what kind, how severe, and what the person should do right now.
 
-The patterns and the advice live in knowledge/rules/emergency.yaml; this module only applies them.
+The patterns and the advice live in knowledge/rules/emergency.yaml (read and validated by
+bot.knowledge.rules); this module only applies them.
 Right both ways: a real emergency anywhere gets what to do now first, and an everyday mention of an
 illness of years, a past event, or a question about what would happen “if” is not one (a false lead
 sends a township worker to a household that is fine).
@@ -13,12 +14,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import List, Optional
 
-import yaml
-
+from bot.knowledge.rules import emergency_rules
 from bot.leads.model import Cause, Severity
-from bot.settings import PROJECT_ROOT
-
-RULES = PROJECT_ROOT / "knowledge" / "rules" / "emergency.yaml"
 
 
 @dataclass(frozen=True)
@@ -65,27 +62,27 @@ def _one_line(text: str) -> str:
 
 @lru_cache(maxsize=1)
 def _rules() -> _Rules:
-    raw = yaml.safe_load(RULES.read_text(encoding="utf-8"))
+    raw = emergency_rules()
     kinds = [
         EmergencyKind(
             name,
-            Severity(k["severity"]),
-            Cause(k["cause"]),
-            bool(k.get("always")),
-            bool(k.get("timeless")),
-            re.compile("|".join(f"(?:{p})" for p in k["patterns"])),
-            _one_line(k["first"]),
+            Severity(k.severity),
+            Cause(k.cause),
+            k.always,
+            k.timeless,
+            re.compile("|".join(f"(?:{p})" for p in k.patterns)),
+            _one_line(k.first),
         )
-        for name, k in raw["kinds"].items()
+        for name, k in raw.kinds.items()
     ]
     return _Rules(
         kinds,
-        re.compile(raw["situation"]),
-        re.compile(raw["now"]),
-        re.compile(raw["not_now"]),
-        _one_line(raw["relief"]),
-        list(raw["relief_citations"]),
-        _one_line(raw["generic_first"]),
+        re.compile(raw.situation),
+        re.compile(raw.now),
+        re.compile(raw.not_now),
+        _one_line(raw.relief),
+        list(raw.relief_citations),
+        _one_line(raw.generic_first),
     )
 
 

@@ -25,7 +25,7 @@ from typing import Dict, List, Optional, Sequence, Tuple
 import numpy as np
 from sklearn.feature_extraction.text import TfidfVectorizer
 
-from bot.policies.library import Article
+from bot.knowledge.policies import Article
 
 # Folded in this order (longer spellings first where one contains another). The right-hand side is
 # the spelling the articles use, so a question in any of the left-hand forms meets them.

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from rasa_sdk import Tracker
 from rasa_sdk.events import ConversationPaused
 from rasa_sdk.executor import CollectingDispatcher
 
@@ -10,12 +9,11 @@ from actions.converse import STATE_SLOT, ActionConverse
 from bot import runtime
 from bot.conversation.dialogue import NOT_SURE
 from bot.leads import StaffRole
+from tests.fixtures.trackers import message
 
 
-def tracker(text: str, state=None, sender: str = "resident-1", message_id: str = "m1", intent: str = "x") -> Tracker:
-    latest = {"text": text, "intent": {"name": intent, "confidence": 1.0}, "message_id": message_id, "entities": []}
-    events = [{"event": "user", "text": text, "parse_data": latest, "input_channel": "rest"}]
-    return Tracker(sender, {STATE_SLOT: state}, latest, events, False, None, {}, "action_listen")
+def tracker(text: str, state=None, sender: str = "resident-1", message_id: str = "m1", intent: str = "x"):
+    return message(text, {STATE_SLOT: state}, sender=sender, message_id=message_id, intent=intent)
 
 
 def texts(dispatcher: CollectingDispatcher) -> str:

@@ -1,29 +1,16 @@
 """Actions run against real trackers and a CollectingDispatcher, with a real database."""
 
-import json
-from pathlib import Path
-
-from rasa_sdk import Tracker
 from rasa_sdk.events import ConversationPaused
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.handoff import record_handoff
 from actions.transcript import recent_transcript
 from bot import runtime
-
-FIXTURES = Path(__file__).parent / "fixtures"
-
-
-def tracker_from_fixture(name: str) -> Tracker:
-    return Tracker.from_dict(json.loads((FIXTURES / name).read_text(encoding="utf-8")))
+from tests.fixtures.trackers import from_fixture as tracker_from_fixture
 
 
 def user(text, intent):
     return {"event": "user", "text": text, "parse_data": {"intent": {"name": intent}}, "input_channel": "rest"}
-
-
-def tracker_with(events) -> Tracker:
-    return Tracker("conv", {}, events[-1] if events else {}, events, False, None, {}, "action_listen")
 
 
 async def test_handoff_records_the_request_and_pauses(configured):
