@@ -60,7 +60,9 @@ def message_of(tracker: Tracker) -> Message:
     latest = tracker.latest_message or {}
     intent = latest.get("intent") or {}
     emergency = latest.get("emergency")
-    selector = (latest.get("response_selector") or {}).get("out_of_scope") or {}
+    selectors = latest.get("response_selector") or {}
+    # One ResponseSelector for the one retrieval intent (out_of_scope): Rasa names it "default".
+    selector = selectors.get("out_of_scope") or selectors.get("default") or {}
     response = (selector.get("response") or {}).get("utter_action")
     return Message(
         text=latest.get("text") or "",

@@ -203,7 +203,7 @@ class Dialogue:
         elif message.intent == "handoff" or (text and _HANDOFF.search(text)):
             self._handoff(out)
         elif state["screen"] and text:
-            self._screen_step(out, text)
+            self._screen_step(out, message, text)
         else:
             self._free(out, message, text)
         return out
@@ -384,9 +384,10 @@ class Dialogue:
             state["paused"], state["screen"] = state["screen"], None
 
     # --- inside a pre-screen --------------------------------------------------------------------------
-    def _screen_step(self, out: Outcome, text: str) -> None:
+    def _screen_step(self, out: Outcome, message: Message, text: str) -> None:
         state = out.state
         screen = state["screen"]
+        again = "我们接着刚才的测算：" + prescreen.question_text(screen, screen["pending"])
         if is_stop(text):
             state["paused"], state["screen"] = screen, None
             out.say("好的，初步测算先停在这里。想接着算请说“继续测算”，我会接着刚才的问题问。")
@@ -398,8 +399,12 @@ class Dialogue:
             if answer is not None:
                 state["aside"] = True
                 out.say(answer.text, {"article": answer.article.id, "citations": answer.citations})
-                out.say("我们接着刚才的测算：" + prescreen.question_text(screen, screen["pending"]))
+                out.say(again)
                 return
+        if _out_of_scope(message) and not _answers(text, screen.get("pending")):
+            out.says.append(Say(response=message.response))  # 公积金 mid-screen: pointed elsewhere
+            out.say(again)
+            return
         self._step(out, screen, text)
 
     def _step(self, out: Outcome, screen: Dict[str, Any], text: str) -> None:
@@ -449,6 +454,10 @@ class Dialogue:
         asks = bool(text and _ELIGIBILITY_ASK.search(text))
         if text and ((core_facts and (asks or intent in PRESCREEN_INTENTS)) or _SCREEN_REQUEST.search(text)):
             self._start_screen(out, text)
+            return
+        if _out_of_scope(message):
+            state["misses"] = 0
+            out.says.append(Say(response=message.response))
             return
         if text and (intent in ("ask_policy", "nlu_fallback", None) or is_question(text) or intent not in SMALL_TALK):
             answer = self._policy(state, text)
@@ -551,6 +560,11 @@ _DECLINE = re.compile(r"不方便|不留|不想留|不用了?|不需要|算了|�
 
 def _declines(text: str) -> bool:
     return bool(text and _DECLINE.search(text))
+
+
+def _out_of_scope(message: Message) -> bool:
+    """公积金, 天气, 个税 …: the classifier is sure and chose the office that answers it."""
+    return message.intent == "out_of_scope" and message.confidence >= 0.8 and bool(message.response)
 
 
 def _answers(text: str, pending: Optional[str]) -> bool:

@@ -40,7 +40,8 @@ _PAIR = "(?:一两|两三|二三|三四|四五|五六|六七|七八|八九)"
 _PERIOD_YEAR = re.compile(r"一年|每年|年收入|年入|全年|年薪|一年到头|(?<![今去明前后当那这])年(?![级纪龄])")
 _PERIOD_MONTH = re.compile(r"一个月|每个月|每月|月收入|月入|月薪|一月|月工资|工资|个月|月")
 _PERIOD_DAY = re.compile(r"一天|每天|日薪|天")
-_PERIOD_AFTER = re.compile(r"^\s*(?:/|每|一)?(?P<period>个?月|年|天)")
+# Right after the sum, with nothing between (两千一个月, 2000/月); across a pause it belongs to the next sum.
+_PERIOD_AFTER = re.compile(r"^(?:/|每|一)?(?P<period>个?月|年|天)")
 # What a number that is not money is followed by: people, ages, grades, durations, dates, things.
 _NOT_MONEY_AFTER = re.compile(
     r"^(?:多|来|几)?(?:口|个|人|位|岁|周岁|级|年级|年|个月|月|天|号|日|次|套|辆|间|亩|斤|平|楼|层|栋|点|分|小时|倍|成|%|号楼)"
@@ -145,6 +146,8 @@ def find_money(text: str) -> List[Money]:
         run, start, end = match.group(0), match.start(), match.end()
         if not re.search(rf"[\d{CN_NUMERAL}]", run.replace("点", "")):
             continue
+        if run in ("零", "〇") and re.match(r"[工活花钱碎售食头]", masked[end : end + 1]):
+            continue  # 打零工, 零花钱: not a sum
         value = _value(run)
         if value is None:
             continue
@@ -158,7 +161,7 @@ def find_money(text: str) -> List[Money]:
         before = _CLAUSE.split(masked[:start])[-1]
         period = _period_before(before)
         period_after = _PERIOD_AFTER.match(after)
-        if period_after:
+        if period_after and period is None:
             period = {"月": "month", "个月": "month", "年": "year", "天": "day"}[period_after.group("period")]
         cue = _kind(before)
         kind = cue or ("income" if period else "unknown")

@@ -32,7 +32,11 @@ COMMON_WORDS = frozenset(
 GENERIC_FULL_NAMES = frozenset({"城区", "郊区", "矿区", "市辖区", "市中区", "东区", "西区", "新区", "高新区"})
 
 _CUE_BEFORE = re.compile(r"(?:在|住|老家|来自|户口|户籍|是|到|去|回|从|家)$")
-_CUE_AFTER = re.compile(r"^(?:人|的|那边|这边|这里|那里|那块|那嘎达|一带|打工|上班|干活|住|农村|乡下|城里|县城)")
+# 天门岳口镇, 农安合隆镇: a town, township or street named right after is a place cue too.
+_CUE_AFTER = re.compile(
+    r"^(?:人|的|那边|这边|这里|那里|那块|那嘎达|一带|打工|上班|干活|住|农村|乡下|城里|县城|市|"
+    r"[\u4e00-\u9fff]{1,4}(?:镇|乡|街道|村|社区))"
+)
 _JOIN_GAP = re.compile(r"^[\s,，、省市县区]?$")
 
 _HOME_BEFORE = re.compile(r"老家|户口|户籍|籍贯|原籍|祖籍|出生|生在|来自|原来在|以前在|本来是|从")
