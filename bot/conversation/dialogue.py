@@ -89,7 +89,8 @@ _HANDOFF = re.compile(
 )
 # Asking for a screen in so many words (not “what would we get”, which is a policy question).
 _SCREEN_REQUEST = re.compile(
-    r"帮.{0,4}(?:算|测|看|查|评)|测一?测|算一?算|测算|看看.{0,6}(?:能不能|够不够|符不符合|行不行)|评估一下"
+    r"帮(?:我|俺|咱|我们|俺们|咱们)?(?:家)?(?:算|测|看看|查查|评估)|测一?测|算一?算|测算|"
+    r"看看.{0,6}(?:能不能|够不够|符不符合|行不行)|评估一下"
 )
 # A follow-up that leans on the previous answer: “那农村的呢”“那山东的呢”.
 _FOLLOW_UP = re.compile(r"^(?:那|那么|那要是)?.{0,12}(?:的呢|呢)[？?]?$")
