@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
-from typing import Dict, Optional
+from typing import Any, Dict, Literal, Optional
 from urllib.parse import unquote, urlsplit
 
-from pydantic import BaseSettings, Field, SecretStr, validator
+from pydantic import BaseSettings, Field, SecretStr, root_validator, validator
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
@@ -53,6 +53,13 @@ class Settings(BaseSettings):
     wechat_encoding_aes_key: Optional[SecretStr] = Field(
         default=None, description="EncodingAESKey (43 characters): needed for safe (AES) and compatible mode"
     )
+    # The same three modes as bot.wechat.protocol.MODES (a test keeps them equal; importing them here
+    # would load the channel with the settings).
+    wechat_message_mode: Optional[Literal["plaintext", "compatible", "safe"]] = Field(
+        default=None,
+        description="消息加解密方式, fixed here and never taken from a request: "
+        "unset means safe with an EncodingAESKey, plaintext without",
+    )
     wechat_api_base: str = Field(
         default="https://api.weixin.qq.com", description="WeChat API server (tests use a fake)"
     )
@@ -77,6 +84,17 @@ class Settings(BaseSettings):
         if value is not None and value.get_secret_value() and len(value.get_secret_value()) != 43:
             raise ValueError("wechat_encoding_aes_key must be the 43 characters the WeChat console shows")
         return value or None
+
+    @root_validator(skip_on_failure=True)
+    def _wechat_mode(cls, values: Dict[str, Any]) -> Dict[str, Any]:
+        # Downstream an EncodingAESKey means "every message must be encrypted", so plaintext mode
+        # drops the key, and the encrypted modes cannot start without one.
+        mode = values.get("wechat_message_mode")
+        if mode == "plaintext":
+            values["wechat_encoding_aes_key"] = None
+        elif mode and values.get("wechat_encoding_aes_key") is None:
+            raise ValueError(f"wechat_message_mode {mode} needs wechat_encoding_aes_key")
+        return values
 
     @validator("database_url")
     def _parseable_url(cls, value: str) -> str:

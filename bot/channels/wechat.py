@@ -10,6 +10,7 @@ from typing import Any, Awaitable, Callable, Dict, List, Optional, Text
 
 from rasa.core.channels.channel import CollectingOutputChannel, InputChannel, UserMessage
 from sanic import Blueprint, response
+from sanic.exceptions import PayloadTooLarge
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
@@ -59,14 +60,38 @@ class WeChatInput(InputChannel):
             service = runtime.wechat_service()
             return send(service.verify_server(_query(request)) if service else NOT_CONFIGURED)
 
-        @webhook.route("/webhook", methods=["POST"])
+        # Streamed, so that a body over the limit is refused without being read (Sanic would otherwise
+        # take up to REQUEST_MAX_SIZE, 100 MB, before this handler runs).
+        @webhook.route("/webhook", methods=["POST"], stream=True)
         async def receive(request: Request) -> HTTPResponse:
             service = runtime.wechat_service()
             if service is None:
                 return send(NOT_CONFIGURED)
-            return send(await service.handle(_query(request), request.body or b"", answer))
+            limit = service.protocol.config.max_body_bytes
+            body = await _body(request, limit)
+            if body is None:
+                return send(Reply(413, f"body too large: the limit is {limit} bytes"))
+            return send(await service.handle(_query(request), body, answer))
 
         return webhook
+
+
+async def _body(request: Request, limit: int) -> Optional[bytes]:
+    """The request body, or None as soon as it is known to exceed `limit` bytes."""
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > limit:
+        return None
+    if request.stream is None:  # no body at all
+        return request.body or b""
+    # Sanic stops a chunked body here too; after the handler it drains at most this much, then closes.
+    request.stream.request_max_size = limit
+    chunks: List[bytes] = []
+    try:
+        async for chunk in request.stream:
+            chunks.append(chunk)
+    except PayloadTooLarge:
+        return None
+    return b"".join(chunks)
 
 
 def _query(request: Request) -> Dict[str, str]:

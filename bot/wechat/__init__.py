@@ -2,7 +2,7 @@
 API, and the handling of one callback. No Rasa: `bot/channels/wechat.py` adapts it."""
 
 from bot.wechat.client import CustomerService, WeChatApiError
-from bot.wechat.protocol import BadMessage, BadSignature, Protocol, WeChatConfig, split_text
+from bot.wechat.protocol import BadMessage, BadSignature, Protocol, TooLarge, WeChatConfig, split_text
 from bot.wechat.service import Reply, WeChatService
 from bot.wechat.store import DeliveryLog, TokenStore
 
@@ -14,6 +14,7 @@ __all__ = [
     "Protocol",
     "Reply",
     "TokenStore",
+    "TooLarge",
     "WeChatApiError",
     "WeChatConfig",
     "WeChatService",

@@ -8,13 +8,14 @@ passes one that runs the conversation.
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import logging
 import time
 from dataclasses import dataclass
 from typing import Awaitable, Callable, List, Mapping, Optional, Set
 
 from bot.wechat.client import CustomerService
-from bot.wechat.protocol import BadMessage, BadSignature, Inbound, Protocol, split_text
+from bot.wechat.protocol import BadMessage, BadSignature, Inbound, Protocol, TooLarge, split_text
 from bot.wechat.store import DeliveryLog
 
 logger = logging.getLogger("jiuzhu.wechat")
@@ -47,6 +48,12 @@ class WeChatService:
     def __init__(
         self, protocol: Protocol, deliveries: DeliveryLog, sender: Optional[CustomerService], reply_seconds: float
     ) -> None:
+        # A request is accepted only within W seconds of its signed timestamp, so a captured one can be
+        # replayed at most 2W after it first arrived: the dedupe must remember keys at least that long,
+        # then every replay is either refused (old timestamp) or recognised (remembered key).
+        window = dt.timedelta(seconds=2 * protocol.config.timestamp_window_seconds)
+        if deliveries.keep < window:
+            raise ValueError(f"deliveries must be remembered for at least {window} (twice the timestamp window)")
         self.protocol = protocol
         self._deliveries = deliveries
         self._sender = sender
@@ -56,16 +63,19 @@ class WeChatService:
     def verify_server(self, query: Mapping[str, str]) -> Reply:
         try:
             return Reply(200, self.protocol.echo(query))
-        except BadSignature:
-            return Reply(403, "signature mismatch")
+        except BadSignature as error:
+            return Reply(403, f"signature refused: {error}")
 
     async def handle(self, query: Mapping[str, str], body: bytes, answer: Answer) -> Reply:
         started = time.monotonic()
         try:
             inbound = self.protocol.read(query, body)
+        except TooLarge as error:
+            logger.warning("WeChat callback refused: %s", error)
+            return Reply(413, f"body too large: {error}")
         except BadSignature as error:
             logger.warning("WeChat callback refused: %s", error)
-            return Reply(403, "signature mismatch")
+            return Reply(403, f"signature refused: {error}")
         except BadMessage as error:
             logger.warning("WeChat callback unreadable: %s", error)
             return Reply(400, f"malformed message: {error}")

@@ -14,15 +14,19 @@ from sqlalchemy.orm import sessionmaker
 from bot.db import utcnow
 from bot.wechat.tables import wechat_access_tokens, wechat_deliveries
 
-# WeChat retries within seconds; a day of keys is plenty, and keeps the table small.
+# WeChat retries within seconds, and a replay is refused once its signed timestamp leaves the window
+# (WeChatService checks that `keep` outlasts it); a day of keys is plenty, and keeps the table small.
 KEEP_DELIVERIES = dt.timedelta(days=1)
 PRUNE_EVERY_SECONDS = 600
 
 
 class DeliveryLog:
-    def __init__(self, sessions: sessionmaker, clock: Callable[[], dt.datetime] = utcnow) -> None:
+    def __init__(
+        self, sessions: sessionmaker, clock: Callable[[], dt.datetime] = utcnow, keep: dt.timedelta = KEEP_DELIVERIES
+    ) -> None:
         self._sessions = sessions
         self._clock = clock
+        self.keep = keep
         self._pruned_at = 0.0
 
     def claim(self, delivery_key: str) -> bool:
@@ -41,7 +45,7 @@ class DeliveryLog:
         self._pruned_at = time.monotonic()
         with self._sessions.begin() as session:
             session.execute(
-                delete(wechat_deliveries).where(wechat_deliveries.c.received_at < self._clock() - KEEP_DELIVERIES)
+                delete(wechat_deliveries).where(wechat_deliveries.c.received_at < self._clock() - self.keep)
             )
 
 

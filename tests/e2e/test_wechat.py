@@ -60,9 +60,10 @@ def test_wechat_messages_reach_the_assistant_and_get_the_right_reply(wechat):
         == "e2e-echo"
     )
 
+    # The EncodingAESKey is configured, so the account is in safe mode: every message is encrypted.
     question = "低保怎么申请"
     expected = default_desk().answer(question).text
-    query, body = callback(text_xml("o_plain", question, 900001))
+    query, body = callback(text_xml("o_plain", question, 900001), encrypted=True)
     assert expected in reply_text(api, post(stack, query, body), query, "o_plain")
 
     question = "临时救助怎么申请"
@@ -72,16 +73,20 @@ def test_wechat_messages_reach_the_assistant_and_get_the_right_reply(wechat):
     assert default_desk().answer(question).text in reply_text(api, resp, query, "o_safe")
 
     # WeChat's retry of the same message (new signature, same MsgId) is processed once.
-    again = post(stack, *callback(text_xml("o_plain", "低保怎么申请", 900001)))
+    again = post(stack, *callback(text_xml("o_plain", "低保怎么申请", 900001), encrypted=True))
     assert (again.status_code, again.text) == (200, "success")
     said = [e for e in stack.tracker("o_plain")["events"] if e["event"] == "user"]
     assert [e["text"] for e in said] == ["低保怎么申请"] and said[0]["input_channel"] == "wechat"
 
-    welcome_query, welcome_body = callback(event_xml("o_new", "subscribe", 1700000200))
+    welcome_query, welcome_body = callback(event_xml("o_new", "subscribe", 1700000200), encrypted=True)
     assert "救助政策小助手" in reply_text(api, post(stack, welcome_query, welcome_body), welcome_query, "o_new")
 
-    forged = post(stack, *callback(text_xml("o_forged", "低保", 900003), token="notOurToken"))
+    forged = post(stack, *callback(text_xml("o_forged", "低保", 900003), encrypted=True, token="notOurToken"))
     assert forged.status_code == 403
+    # Safe mode is configuration: a plaintext body is refused whatever the URL says.
+    downgraded = post(stack, *callback(text_xml("o_forged", "低保", 900005)))
+    assert downgraded.status_code == 400
     assert not [e for e in stack.tracker("o_forged")["events"] or [] if e["event"] == "user"]
     query, _ = callback(text_xml("o_bad", "x", 900004))
     assert post(stack, query, b"<xml><Content>").status_code == 400
+    assert post(stack, query, b"x" * 70_000).status_code == 413

@@ -161,9 +161,12 @@ def image_xml(open_id: str, msg_id: int) -> str:
     )
 
 
-def callback(xml: str, encrypted: bool = False, token: str = TOKEN) -> Tuple[Dict[str, str], bytes]:
-    """(query, body) of a callback, signed with `token`; in safe mode the message is AES-encrypted."""
-    timestamp = str(int(time.time()))
+def callback(
+    xml: str, encrypted: bool = False, token: str = TOKEN, timestamp: Optional[int] = None
+) -> Tuple[Dict[str, str], bytes]:
+    """(query, body) of a callback, signed with `token` at `timestamp` (now by default); in safe mode the
+    message is AES-encrypted."""
+    timestamp = str(int(time.time()) if timestamp is None else timestamp)
     nonce = "".join(random.choices(string.digits, k=10))
     query = {
         "signature": _sign(token, timestamp, nonce),

@@ -49,7 +49,7 @@ def protocol(aes: bool = True) -> Protocol:
 # --- protocol --------------------------------------------------------------------------------------
 def test_a_signed_text_message_is_read_with_its_sender_and_msgid():
     query, body = callback(text_xml("o_user1", "低保怎么申请", 1001))
-    inbound = protocol().read(query, body)
+    inbound = protocol(aes=False).read(query, body)
     assert (inbound.kind, inbound.open_id, inbound.text, inbound.delivery_key) == (
         "text",
         "o_user1",
@@ -83,11 +83,12 @@ def test_an_encrypted_message_with_a_forged_msg_signature_is_refused():
         protocol().read({**query, "msg_signature": "f" * 40}, body)
 
 
+@pytest.mark.parametrize("aes", [False, True], ids=["plaintext", "safe"])
 @pytest.mark.parametrize("body", [b"<xml><ToUserName>", b"\xff\xfe", b"<xml><MsgType>text</MsgType></xml>", b"hello"])
-def test_malformed_bodies_are_bad_messages(body):
+def test_malformed_bodies_are_bad_messages(body, aes):
     query, _ = callback(text_xml("o", "x", 1))
     with pytest.raises(BadMessage):
-        protocol().read(query, body)
+        protocol(aes).read(query, body)
 
 
 def test_voice_is_read_through_its_recognition_and_events_are_keyed_by_sender_and_time():
@@ -208,19 +209,33 @@ class Conversation:
 
 
 @pytest.fixture
-async def service(sessions, fake_api):
-    config = config_for(fake_api)
-    sender = CustomerService(config, TokenStore(sessions))
+async def make_service(sessions, fake_api):
+    built = []
+
+    def make(aes_key=AES_KEY, clock=None, deliveries=None, **options):
+        config = WeChatConfig(TOKEN, APP_ID, APP_SECRET, aes_key, fake_api.url, **options)
+        sender = CustomerService(config, TokenStore(sessions))
+        proto = Protocol(config, clock) if clock else Protocol(config)
+        svc = WeChatService(proto, deliveries or DeliveryLog(sessions), sender, reply_seconds=1.0)
+        built.append((svc, sender))
+        return svc
+
     default_desk()  # built once per process (about half a second), not inside a reply window
-    svc = WeChatService(Protocol(config), DeliveryLog(sessions), sender, reply_seconds=1.0)
-    yield svc
-    await svc.drain()
-    await sender.close()
+    yield make
+    for svc, sender in built:
+        await svc.drain()
+        await sender.close()
+
+
+@pytest.fixture
+async def service(make_service):
+    return make_service()  # safe mode: the EncodingAESKey is configured
 
 
 @pytest.mark.parametrize("encrypted", [False, True], ids=["plain", "safe-mode"])
-async def test_a_text_message_gets_the_right_passive_reply(service, encrypted):
+async def test_a_text_message_gets_the_right_passive_reply(make_service, encrypted):
     conversation = Conversation()
+    service = make_service(AES_KEY if encrypted else None)
     query, body = callback(text_xml("o_a", "低保怎么申请", 7001), encrypted=encrypted)
     reply = await service.handle(query, body, conversation)
     content = read_reply(reply.body, query)["Content"]
@@ -230,16 +245,16 @@ async def test_a_text_message_gets_the_right_passive_reply(service, encrypted):
 
 async def test_a_repeated_msgid_is_processed_once(service):
     conversation = Conversation()
-    query, body = callback(text_xml("o_b", "临时救助怎么申请", 7002))
+    query, body = callback(text_xml("o_b", "临时救助怎么申请", 7002), encrypted=True)
     first = await service.handle(query, body, conversation)
-    again = await service.handle(*callback(text_xml("o_b", "临时救助怎么申请", 7002)), conversation)
+    again = await service.handle(*callback(text_xml("o_b", "临时救助怎么申请", 7002), encrypted=True), conversation)
     assert "<xml>" in first.body and (again.status, again.body) == (200, "success")
     assert len(conversation.heard) == 1
 
 
 async def test_a_slow_answer_is_acknowledged_and_arrives_by_customer_service(service, fake_api):
     conversation = Conversation(delay=2.0)
-    reply = await service.handle(*callback(text_xml("o_c", "特困供养有哪些", 7003)), conversation)
+    reply = await service.handle(*callback(text_xml("o_c", "特困供养有哪些", 7003), encrypted=True), conversation)
     assert (reply.status, reply.body) == (200, "success")
     await service.drain()
     assert fake_api.messages_to("o_c") == [default_desk().answer("特困供养有哪些").text]
@@ -247,7 +262,7 @@ async def test_a_slow_answer_is_acknowledged_and_arrives_by_customer_service(ser
 
 async def test_a_long_answer_is_split_first_piece_passive_rest_by_customer_service(service, fake_api):
     conversation = Conversation(repeat=6)
-    query, body = callback(text_xml("o_d", "低保怎么申请", 7004))
+    query, body = callback(text_xml("o_d", "低保怎么申请", 7004), encrypted=True)
     reply = await service.handle(query, body, conversation)
     await service.drain()
     passive = read_reply(reply.body, query)["Content"]
@@ -260,7 +275,7 @@ async def test_a_long_answer_is_split_first_piece_passive_rest_by_customer_servi
 
 async def test_a_bad_signature_is_403_and_nothing_is_processed(service, sessions):
     conversation = Conversation()
-    reply = await service.handle(*callback(text_xml("o_e", "低保", 7005), token="wrong"), conversation)
+    reply = await service.handle(*callback(text_xml("o_e", "低保", 7005), encrypted=True, token="wrong"), conversation)
     assert reply.status == 403 and conversation.heard == []
     assert DeliveryLog(sessions).claim("msg:7005") is True  # the forged delivery did not take the key
 
@@ -273,12 +288,12 @@ async def test_malformed_xml_is_400(service):
 
 async def test_voice_subscribe_and_pictures(service):
     conversation = Conversation()
-    heard = await service.handle(*callback(voice_xml("o_g", "低保怎么申请", 7007)), conversation)
+    heard = await service.handle(*callback(voice_xml("o_g", "低保怎么申请", 7007), encrypted=True), conversation)
     assert conversation.heard[-1][1] == "低保怎么申请" and "依据" in read_reply(heard.body, {})["Content"]
-    unheard = await service.handle(*callback(voice_xml("o_g", None, 7008)), conversation)
+    unheard = await service.handle(*callback(voice_xml("o_g", None, 7008), encrypted=True), conversation)
     assert read_reply(unheard.body, {})["Content"] == ASK_FOR_TEXT
-    await service.handle(*callback(event_xml("o_g", "subscribe", 1700000100)), conversation)
+    await service.handle(*callback(event_xml("o_g", "subscribe", 1700000100), encrypted=True), conversation)
     assert conversation.heard[-1][1] == WELCOME_INTENT
-    picture = await service.handle(*callback(image_xml("o_g", 7009)), conversation)
+    picture = await service.handle(*callback(image_xml("o_g", 7009), encrypted=True), conversation)
     assert read_reply(picture.body, {})["Content"] == UNSUPPORTED
     assert len(conversation.heard) == 2
