@@ -17,18 +17,21 @@ from bot.settings import get_settings
 
 
 def create_db_engine(url: Optional[str] = None) -> Engine:
+    """Every engine hides statement parameters from its errors: a failed insert would otherwise put the
+    whole row (names, phone numbers, descriptions) into the log through the exception's message."""
     url = url or get_settings().database_url
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
         if parsed.database in (None, "", ":memory:"):
-            engine = create_engine(url)
+            engine = create_engine(url, hide_parameters=True)
         else:
             # A pool of connections shared across threads (the API runs queries in a thread pool):
             # opening a SQLite connection and setting its pragmas costs more than the query.
             engine = create_engine(
                 url,
+                hide_parameters=True,
                 poolclass=QueuePool,
                 pool_size=8,
                 max_overflow=8,
@@ -39,7 +42,7 @@ def create_db_engine(url: Optional[str] = None) -> Engine:
     # No pre-ping: its extra round trip on every checkout cost a third of the filing throughput.
     # A connection the server dropped fails once, the pool then discards all connections of that
     # age; filing retries by itself (LeadService.file) and other calls answer 503 + Retry-After.
-    return create_engine(url, pool_pre_ping=False)
+    return create_engine(url, pool_pre_ping=False, hide_parameters=True)
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import math
 
 from aiohttp import web
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
@@ -17,6 +18,7 @@ LEAD_ERROR_STATUS = {
     "forbidden": 403,
     "transition_refused": 409,
     "claim_conflict": 409,
+    "idempotency_conflict": 409,
     "invalid_lead": 400,
     "call_not_found": 404,
     "invalid_call_request": 400,
@@ -24,8 +26,28 @@ LEAD_ERROR_STATUS = {
 }
 
 
+def _finite(value):
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, dict):
+        return {k: _finite(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_finite(v) for v in value]
+    return value
+
+
 def dumps(value) -> str:
-    return json.dumps(value, ensure_ascii=False)
+    """JSON as every client can parse it: never bare NaN/Infinity (null instead), and a lone surrogate
+    stored before input was checked goes out escaped rather than failing the whole answer."""
+    try:
+        text = json.dumps(value, ensure_ascii=False, allow_nan=False)
+    except ValueError:
+        text = json.dumps(_finite(value), ensure_ascii=False, allow_nan=False)
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return json.dumps(_finite(value), ensure_ascii=True, allow_nan=False)
+    return text
 
 
 def error_body(code: str, message: str, message_zh: str, fields=None) -> dict:

@@ -160,6 +160,8 @@ class Lead:
     merged_into_id: Optional[int] = None
     claimed_by_id: Optional[int] = None
     updated_at: Optional[datetime] = None
+    filer: str = ""  # "staff:<id>" or the filing channel: idempotency keys are unique per filer
+    draft_hash: Optional[str] = None
     id: Optional[int] = None
 
     @property
@@ -209,6 +211,11 @@ class TransitionRefused(LeadError):
 class ClaimConflict(LeadError):
     code = "claim_conflict"
     message_zh = "这条线索已被其他人认领或状态已变化，请刷新后再试"
+
+
+class IdempotencyConflict(LeadError):
+    code = "idempotency_conflict"
+    message_zh = "这个请求编号已用于另一份不同的登记；重试请原样重发，新的登记请换一个编号"
 
 
 class InvalidLead(LeadError):

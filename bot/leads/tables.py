@@ -2,7 +2,20 @@
 
 from __future__ import annotations
 
-from sqlalchemy import JSON, Boolean, Column, Enum, ForeignKey, Index, Integer, String, Table, Text, text
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Column,
+    Enum,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+    text,
+)
 
 from bot.db import UTCDateTime, mapper_registry, metadata
 from bot.leads.model import (
@@ -39,7 +52,10 @@ leads = Table(
     "leads",
     metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),
-    Column("idempotency_key", String(200), nullable=False, unique=True),
+    # Unique per filer ("staff:<id>", or the channel that filed it), never across filers.
+    Column("filer", String(64), nullable=False),
+    Column("idempotency_key", String(200), nullable=False),
+    Column("draft_hash", String(64), nullable=True),  # the filing a replay must repeat
     Column("source_channel", _enum(SourceChannel, "source_channel"), nullable=False),
     Column("conversation_id", String(255), nullable=True),
     Column("cause", _enum(Cause, "lead_cause"), nullable=False),
@@ -61,6 +77,7 @@ leads = Table(
     Column("created_at", UTCDateTime(), nullable=False),
     Column("updated_at", UTCDateTime(), nullable=True),
     Column("due_at", UTCDateTime(), nullable=False),
+    UniqueConstraint("filer", "idempotency_key", name="uq_leads_filer"),
 )
 
 # One household, one chain: at most one open lead per household key. The service links a second
