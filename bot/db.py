@@ -15,6 +15,11 @@ from sqlalchemy.types import TypeDecorator
 
 from bot.settings import get_settings
 
+# How long a SQLite write waits for another's lock. Short: a lock held by a stuck process must turn a
+# filing into a quick 503 + Retry-After (same key, retried later), not a 30-second hang that also holds
+# a pooled connection the reads need.
+SQLITE_BUSY_SECONDS = 3
+
 
 def create_db_engine(url: Optional[str] = None) -> Engine:
     """Every engine hides statement parameters from its errors: a failed insert would otherwise put the
@@ -35,7 +40,8 @@ def create_db_engine(url: Optional[str] = None) -> Engine:
                 poolclass=QueuePool,
                 pool_size=8,
                 max_overflow=8,
-                connect_args={"timeout": 30, "check_same_thread": False},
+                pool_timeout=SQLITE_BUSY_SECONDS * 2,
+                connect_args={"timeout": SQLITE_BUSY_SECONDS, "check_same_thread": False},
             )
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
@@ -52,7 +58,7 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_SECONDS * 1000}")
     cursor.close()
 
 
