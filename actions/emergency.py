@@ -20,14 +20,12 @@ from sqlalchemy.exc import SQLAlchemyError
 from bot import runtime
 from bot.conversation.emergency import detect, generic_advice
 from bot.conversation.facts import find_region, parse_consent
-from bot.leads import LeadDraft
+from bot.leads import intake
 from bot.privacy import find_phone, mask_pii
 
 logger = logging.getLogger(__name__)
 
-UNKNOWN_REGION = "000000"  # no region named: the lead waits for an admin to route it
 SKIPPED = "__skipped__"
-CHANNELS = {"wechat": "wechat", "hotline": "hotline"}
 
 
 class ActionEmergency(Action):
@@ -102,10 +100,6 @@ class ValidateEmergencyForm(FormValidationAction):
         return events
 
 
-def _lead_region(code: Optional[str]) -> str:
-    return code if code and code.isdigit() else UNKNOWN_REGION
-
-
 def _clean(value: Optional[str]) -> Optional[str]:
     return None if value in (None, SKIPPED) else value
 
@@ -120,17 +114,17 @@ class ActionFileEmergencyLead(Action):
         consent = tracker.get_slot("lead_consent") == "yes"
         phone = _clean(tracker.get_slot("lead_phone")) if consent else None
         place = _clean(tracker.get_slot("lead_place")) if consent else None
-        draft = LeadDraft(
-            idempotency_key=f"chat:{tracker.sender_id}:{tracker.get_slot('emergency_message_id')}",
-            source_channel=CHANNELS.get(tracker.get_latest_input_channel() or "", "web"),
-            conversation_id=tracker.sender_id,
-            cause=found.cause if found else "other",
-            severity=found.severity if found else "urgent",
-            description=mask_pii(text)[:2000] or "（居民在对话中报告紧急情况）",
-            region=_lead_region(tracker.get_slot("region")),
-            place=mask_pii(place) if place else None,
-            contact={"phone": phone} if phone else None,
-            consent=bool(consent and phone),
+        draft = intake.draft_lead(
+            intake.CHAT,
+            tracker.sender_id,
+            message_id=tracker.get_slot("emergency_message_id"),
+            input_channel=tracker.get_latest_input_channel(),
+            emergency=found,
+            description=text,
+            region=tracker.get_slot("region"),
+            place=place,
+            contact={"phone": phone},
+            consent=consent,
             suggested_handling="deliver",
         )
         try:

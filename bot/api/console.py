@@ -3,17 +3,19 @@
 from __future__ import annotations
 
 import asyncio
-from datetime import datetime, timedelta, timezone
-from pathlib import Path
+from datetime import datetime
 from typing import Optional
 from urllib.parse import urlencode
 
-import aiohttp_jinja2
-import jinja2
 from aiohttp import web
 
-from bot.api.leads import LEADS_KEY, TOKEN_COOKIE, lead_to_dict, list_filters, staff_for_token
-from bot.leads import InvalidLead, LeadError, LeadState, SourceChannel, Staff
+from bot.api import pages
+from bot.api.auth import LOGIN_PAGE, TOKEN_COOKIE, page_staff, staff_for_token
+from bot.api.leads import LEADS_KEY, lead_to_dict, list_filters
+from bot.api.pages import local_time as _local
+from bot.api.pages import redirect as _redirect
+from bot.api.pages import render as _page
+from bot.leads import InvalidLead, LeadError, LeadState, SourceChannel
 from bot.leads.model import (
     CAUSE_NAMES,
     CHANNEL_NAMES,
@@ -25,7 +27,6 @@ from bot.leads.model import (
     Severity,
 )
 
-CHINA = timezone(timedelta(hours=8))
 EVENT_NAMES = {
     "filed": "登记",
     "claimed": "认领",
@@ -37,31 +38,16 @@ EVENT_NAMES = {
 
 
 def setup(app: web.Application) -> None:
-    aiohttp_jinja2.setup(
-        app,
-        loader=jinja2.FileSystemLoader(str(Path(__file__).parent / "templates")),
-        autoescape=jinja2.select_autoescape(["html"]),
-    )
+    pages.setup(app)
     app.router.add_get("/console", lambda _r: _redirect("/console/"))
     app.router.add_get("/console/", queue_page)
-    app.router.add_get("/console/login", login_page)
-    app.router.add_post("/console/login", login)
+    app.router.add_get(LOGIN_PAGE, login_page)
+    app.router.add_post(LOGIN_PAGE, login)
     app.router.add_post("/console/logout", logout)
     app.router.add_get(r"/console/leads/{id:\d+}", lead_page)
     app.router.add_post(r"/console/leads/{id:\d+}/claim", claim)
     app.router.add_post(r"/console/leads/{id:\d+}/transition", move)
     app.router.add_post(r"/console/leads/{id:\d+}/refer", refer)
-
-
-def _redirect(location: str) -> web.HTTPSeeOther:
-    return web.HTTPSeeOther(location)
-
-
-async def _staff(request: web.Request) -> Staff:
-    member = await staff_for_token(request, request.cookies.get(TOKEN_COOKIE, ""))
-    if member is None:
-        raise _redirect("/console/login")
-    return member
 
 
 def _actor(actor: str) -> str:
@@ -73,10 +59,6 @@ def _actor(actor: str) -> str:
         return actor
 
 
-def _local(value: datetime) -> str:
-    return value.astimezone(CHINA).strftime("%Y-%m-%d %H:%M")
-
-
 def _countdown(lead, now: datetime) -> tuple:
     if not lead.is_open:
         return f"截止 {_local(lead.due_at)}", False
@@ -84,12 +66,6 @@ def _countdown(lead, now: datetime) -> tuple:
     hours, minutes = divmod(abs(seconds) // 60, 60)
     span = f"{hours}小时{minutes}分"
     return (f"剩余 {span}", False) if seconds >= 0 else (f"已超时 {span}", True)
-
-
-def _page(request: web.Request, template: str, context: dict, status: int = 200) -> web.Response:
-    context.setdefault("message", request.query.get("msg"))
-    context.setdefault("error", request.query.get("error"))
-    return aiohttp_jinja2.render_template(template, request, context, status=status)
 
 
 async def login_page(request: web.Request) -> web.Response:
@@ -108,13 +84,13 @@ async def login(request: web.Request) -> web.Response:
 
 
 async def logout(_request: web.Request) -> web.Response:
-    response = _redirect("/console/login")
+    response = _redirect(LOGIN_PAGE)
     response.del_cookie(TOKEN_COOKIE, path="/")
     raise response
 
 
 async def queue_page(request: web.Request) -> web.Response:
-    staff = await _staff(request)
+    staff = await page_staff(request)
     service = request.app[LEADS_KEY]
     found = await asyncio.to_thread(service.list, staff, **list_filters(request))
     now = service.now()
@@ -147,7 +123,7 @@ async def queue_page(request: web.Request) -> web.Response:
 
 
 async def lead_page(request: web.Request) -> web.Response:
-    staff = await _staff(request)
+    staff = await page_staff(request)
     service = request.app[LEADS_KEY]
     lead, events = await asyncio.to_thread(service.get, int(request.match_info["id"]), staff)
     now = service.now()
@@ -191,7 +167,7 @@ async def lead_page(request: web.Request) -> web.Response:
 
 
 async def _act(request: web.Request, action, done: str) -> web.Response:
-    staff = await _staff(request)
+    staff = await page_staff(request)
     lead_id = int(request.match_info["id"])
     form = await request.post()
     try:

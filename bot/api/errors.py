@@ -9,21 +9,10 @@ import math
 from aiohttp import web
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
 
-from bot.leads import LeadError
+from bot.errors import ServiceError
+from bot.inputs import InputRefused, parse_json
 
 logger = logging.getLogger(__name__)
-
-LEAD_ERROR_STATUS = {
-    "lead_not_found": 404,
-    "forbidden": 403,
-    "transition_refused": 409,
-    "claim_conflict": 409,
-    "idempotency_conflict": 409,
-    "invalid_lead": 400,
-    "call_not_found": 404,
-    "invalid_call_request": 400,
-    "call_ended": 409,
-}
 
 
 def _finite(value):
@@ -67,6 +56,19 @@ def bad_request(code: str, message: str, message_zh: str, fields=None) -> web.HT
     )
 
 
+async def json_object(request: web.Request) -> dict:
+    """The request's body, which must be a JSON object (a 400 saying so otherwise)."""
+    try:
+        body = parse_json(await request.text())  # strict: no NaN/Infinity, bounded nesting
+    except InputRefused as refused:
+        raise bad_request("invalid_json", f"body refused: {refused}", refused.message_zh)
+    except (ValueError, LookupError, RecursionError) as error:  # LookupError: an unknown charset
+        raise bad_request("invalid_json", f"body is not JSON: {error}", "请求内容不是有效的 JSON")
+    if not isinstance(body, dict):
+        raise bad_request("invalid_body", "body must be a JSON object", "请求内容应为 JSON 对象")
+    return body
+
+
 @web.middleware
 async def errors_middleware(request: web.Request, handler):
     try:
@@ -77,8 +79,8 @@ async def errors_middleware(request: web.Request, handler):
         raise
     except ConnectionResetError:
         raise  # the client went away mid-request: nothing to answer, nothing to log as our error
-    except LeadError as error:
-        return error_response(LEAD_ERROR_STATUS.get(error.code, 400), error.code, str(error), error.message_zh)
+    except ServiceError as error:
+        return error_response(error.status, error.code, str(error), error.message_zh)
     except OperationalError:
         # The database is unreachable: nothing was accepted; the same request (same key) can be retried.
         logger.exception("database unavailable on %s %s", request.method, request.path)

@@ -15,9 +15,10 @@ from typing import Optional
 from aiohttp import web
 from pydantic import ValidationError
 
-from bot.api.errors import bad_request, dumps, error_response
+from bot.api.auth import current_staff
+from bot.api.errors import bad_request, dumps, json_object
 from bot.input_errors import describe
-from bot.inputs import InputRefused, parse_id, parse_json
+from bot.inputs import parse_id
 from bot.leads import (
     Cause,
     Lead,
@@ -26,39 +27,10 @@ from bot.leads import (
     LeadService,
     LeadState,
     Severity,
-    Staff,
-    StaffService,
 )
 from bot.leads.model import STATE_NAMES
 
 LEADS_KEY = web.AppKey("leads", LeadService)
-STAFF_KEY = web.AppKey("staff", StaffService)
-TOKEN_COOKIE = "jiuzhu_token"
-
-
-async def staff_for_token(request: web.Request, token: str) -> Optional[Staff]:
-    return await asyncio.to_thread(request.app[STAFF_KEY].authenticate, token) if token else None
-
-
-async def current_staff(request: web.Request) -> Staff:
-    header = request.headers.get("Authorization", "")
-    token = header[7:].strip() if header.lower().startswith("bearer ") else request.cookies.get(TOKEN_COOKIE, "")
-    member = await staff_for_token(request, token)
-    if member is None:
-        raise web.HTTPUnauthorized(
-            text=dumps(
-                {
-                    "error": {
-                        "code": "unauthorized",
-                        "message": "a valid staff token is required",
-                        "message_zh": "请先登录（需要有效的工作人员令牌）",
-                    }
-                }
-            ),
-            content_type="application/json",
-            headers={"WWW-Authenticate": "Bearer"},
-        )
-    return member
 
 
 def _iso(value: Optional[datetime]) -> Optional[str]:
@@ -101,18 +73,6 @@ def event_to_dict(event: LeadEvent) -> dict:
         "to_state": event.to_state.value if event.to_state else None,
         "note": event.note,
     }
-
-
-async def json_object(request: web.Request) -> dict:
-    try:
-        body = parse_json(await request.text())
-    except InputRefused as refused:
-        raise bad_request("invalid_json", f"body refused: {refused}", refused.message_zh)
-    except (ValueError, LookupError, RecursionError) as error:  # LookupError: an unknown charset
-        raise bad_request("invalid_json", f"body is not JSON: {error}", "请求内容不是有效的 JSON")
-    if not isinstance(body, dict):
-        raise bad_request("invalid_body", "body must be a JSON object", "请求内容应为 JSON 对象")
-    return body
 
 
 def _enum_query(request: web.Request, name: str, enum_cls):
@@ -304,4 +264,4 @@ def add_routes(app: web.Application) -> None:
     app.router.add_post(r"/api/v1/leads/{id:[0-9]+}/merge", merge_lead)
 
 
-__all__ = ["LEADS_KEY", "STAFF_KEY", "TOKEN_COOKIE", "add_routes", "current_staff", "error_response", "lead_to_dict"]
+__all__ = ["LEADS_KEY", "add_routes", "lead_to_dict", "list_filters"]

@@ -226,7 +226,8 @@ def openapi_document() -> dict:
                 **secured,
                 "parameters": [call_id],
                 "summary": "file the call's lead draft into the warning queue, with the operator's changes (any LeadDraft field "
-                "but idempotency_key/source_channel/conversation_id); once per call",
+                "but idempotency_key/source_channel/conversation_id); once per call. Without a region code "
+                "(or with a place name instead) the lead is filed with region 000000 for an admin to route",
                 "responses": {"201": {"description": "{lead_id}"}, "400": bad, "404": err("no such call")},
             }
         },

@@ -1,6 +1,7 @@
 """Emergencies in any message: what kind, how severe, and what the person should do right now.
 
-The patterns and the advice live in knowledge/rules/emergency.yaml; this module only applies them.
+The patterns and the advice live in knowledge/rules/emergency.yaml (read and validated by
+bot.knowledge.rules); this module only applies them.
 """
 
 from __future__ import annotations
@@ -10,12 +11,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import List, Optional, Tuple
 
-import yaml
-
+from bot.knowledge.rules import emergency_rules
 from bot.leads.model import Cause, Severity
-from bot.settings import PROJECT_ROOT
-
-RULES = PROJECT_ROOT / "knowledge" / "rules" / "emergency.yaml"
 
 
 @dataclass(frozen=True)
@@ -43,24 +40,24 @@ class Emergency:
 
 @lru_cache(maxsize=1)
 def _rules() -> Tuple[List[EmergencyKind], re.Pattern, str, List[str], str]:
-    raw = yaml.safe_load(RULES.read_text(encoding="utf-8"))
+    raw = emergency_rules()
     kinds = [
         EmergencyKind(
             name,
-            Severity(k["severity"]),
-            Cause(k["cause"]),
-            bool(k.get("always")),
-            re.compile("|".join(f"(?:{p})" for p in k["patterns"])),
-            " ".join(k["first"].split()),
+            Severity(k.severity),
+            Cause(k.cause),
+            k.always,
+            re.compile("|".join(f"(?:{p})" for p in k.patterns)),
+            " ".join(k.first.split()),
         )
-        for name, k in raw["kinds"].items()
+        for name, k in raw.kinds.items()
     ]
     return (
         kinds,
-        re.compile(raw["situation"]),
-        " ".join(raw["relief"].split()),
-        list(raw["relief_citations"]),
-        " ".join(raw["generic_first"].split()),
+        re.compile(raw.situation),
+        " ".join(raw.relief.split()),
+        list(raw.relief_citations),
+        " ".join(raw.generic_first.split()),
     )
 
 

@@ -2,8 +2,9 @@
 
 Order "一次申请、分类审核认定" (000 二(一); 001 十六): 特困 → 低保 → 低保边缘 → 刚性支出; the first
 that applies is the primary result. 特困 is person-level: it decides the primary result for a person
-living alone, and is reported per member otherwise. Every rule cites its clauses; numbers come from
-knowledge/ through `RegionBook`, never from this file.
+living alone, and is reported per member otherwise. Every rule cites its clauses
+(knowledge/rules/eligibility.yaml); numbers come from knowledge/ through `RegionBook`, never from
+this file.
 """
 
 from __future__ import annotations
@@ -13,33 +14,14 @@ from decimal import ROUND_HALF_UP, Decimal
 from functools import cached_property, lru_cache
 from typing import Callable, Dict, List, Optional, Tuple, Union
 
-import yaml
-
 from bot.eligibility.inputs import Area, DisabilityKind, Employment, Household, Member, Status
 from bot.eligibility.logic import Cond, all_of, any_of, negate
 from bot.eligibility.parameters import ParameterValue, RegionBook, load_regions
 from bot.eligibility.questions import question_for
 from bot.eligibility.result import CATEGORY_NAMES, Assistance, Finding, ScreeningResult, Verdict
-from bot.settings import PROJECT_ROOT
+from bot.knowledge.assistance import catalogues
+from bot.knowledge.rules import disability_rules, eligibility_citations
 
-ASSISTANCE_DIR = PROJECT_ROOT / "knowledge" / "assistance"
-RULES_DIR = PROJECT_ROOT / "knowledge" / "rules"
-
-CITE_TEKUN = [
-    "《特困人员认定办法》（民发〔2021〕43号）",
-    "001_9f98747db78547d3.txt 五",
-    "002_2a7b8b2a62470f4b.txt 1",
-    "003_2cb8394b00cda463.txt",
-]
-CITE_DIBAO = [
-    "《社会救助暂行办法》（国务院令第649号）第九条",
-    "《最低生活保障审核确认办法》（民发〔2021〕57号）第二十三条",
-    "001_9f98747db78547d3.txt 四",
-]
-CITE_NEAR = ["国办发〔2023〕39号", "001_9f98747db78547d3.txt 一"]
-CITE_RIGID = ["《刚性支出困难家庭认定办法》（民政部，2024）", "001_9f98747db78547d3.txt 一"]
-CITE_INDIVIDUAL = ["000_d63965b069f5fb0b.txt 二（三）", "001_9f98747db78547d3.txt 四", "002_2a7b8b2a62470f4b.txt 1"]
-CITE_PRIORITY = ["001_9f98747db78547d3.txt 四"]
 HOUSEHOLD_LAYERS = ("dibao", "near_dibao", "rigid_expense")
 CENT = Decimal("0.01")
 
@@ -59,14 +41,6 @@ def _yuan(value: Decimal) -> str:
 @lru_cache(maxsize=1)
 def default_book() -> RegionBook:
     return load_regions()
-
-
-@lru_cache(maxsize=1)
-def _assistance_catalogues() -> Tuple[list, list]:
-    def read(name: str) -> list:
-        return yaml.safe_load((ASSISTANCE_DIR / name).read_text(encoding="utf-8"))
-
-    return read("specialised.yaml"), read("temporary.yaml")
 
 
 def _finding(
@@ -92,17 +66,21 @@ def _finding(
 @lru_cache(maxsize=4)
 def _disability_rule(name: str) -> Dict[DisabilityKind, int]:
     """kind → worst grade that counts, from knowledge/rules/disability.yaml."""
-    rules = yaml.safe_load((RULES_DIR / "disability.yaml").read_text(encoding="utf-8"))
-    return {DisabilityKind(kind): int(grade) for kind, grade in rules[name]["worst_grade"].items()}
+    return {DisabilityKind(kind): grade for kind, grade in disability_rules()[name].items()}
+
+
+def _cite(rule: str) -> List[str]:
+    """The clauses a rule rests on, from knowledge/rules/eligibility.yaml."""
+    return list(eligibility_citations()[rule])
 
 
 @lru_cache(maxsize=64)
 def _specialised_for(layers: Tuple[str, ...]) -> Tuple[Assistance, ...]:
-    specialised, _ = _assistance_catalogues()
+    specialised, _ = catalogues()
     return tuple(
-        Assistance(item["id"], item["name"], item["department"], item["note"], tuple(item["citations"]))
+        Assistance(item.id, item.name, item.department, item.note, tuple(item.citations))
         for item in specialised
-        if any(layer in item["layers"] for layer in layers)
+        if any(layer in item.layers for layer in layers)
     )
 
 
@@ -251,7 +229,7 @@ class _Screening:
         )
         finding = _finding(
             "tekun",
-            CITE_TEKUN,
+            _cite("tekun"),
             [
                 (unable, "不属于老年人、未成年人或符合条件的重度残疾人，不按特困人员认定。"),
                 (no_income, "本人收入不低于当地低保标准，不属于无生活来源。"),
@@ -281,7 +259,7 @@ class _Screening:
         pc, _ = self.per_capita()
         finding = _finding(
             "dibao",
-            CITE_DIBAO,
+            _cite("dibao"),
             [(self.pc_below(), "家庭人均收入不低于当地低保标准。"), (self.assets(), "家庭财产超出当地低保规定。")],
             eligible=lambda: f"家庭人均月收入{_yuan(pc)}，低于当地低保标准{_yuan(std)}。",
             unknown="还需要了解家庭人口、收入、城乡类别或财产情况。",
@@ -298,7 +276,7 @@ class _Screening:
         k = f"{self.param('near_dibao_multiplier').value.normalize():f}"
         return _finding(
             "near_dibao",
-            CITE_NEAR,
+            _cite("near_dibao"),
             [
                 (negate(self.pc_below()), "人均收入低于低保标准，应按低保认定。"),
                 (self.pc_below("near_dibao_multiplier"), f"人均收入达到低保标准的{k}倍或以上。"),
@@ -337,7 +315,7 @@ class _Screening:
 
         return _finding(
             "rigid_expense",
-            CITE_RIGID,
+            _cite("rigid_expense"),
             [
                 (above_k, "人均收入低于边缘家庭上限，按前面的类别认定。"),
                 (below_disposable, "人均收入不低于上年度当地居民人均可支配收入。"),
@@ -382,7 +360,7 @@ class _Screening:
             findings.append(
                 _finding(
                     "individual_dibao",
-                    CITE_INDIVIDUAL,
+                    _cite("individual_dibao"),
                     [(all_of(*conds), "不属于可单独纳入低保的重病、重度残疾人员。")],
                     eligible="成年无业的重度残疾人或重病患者，可参照“单人户”申请低保。"
                     if in_upper_band
@@ -405,7 +383,7 @@ class _Screening:
             )
             finding = _finding(
                 "priority_allowance",
-                CITE_PRIORITY,
+                _cite("priority_allowance"),
                 [(cond, "不属于重点保障人员。")],
                 eligible="属于重病患者、重度残疾人、高龄老人或未成年人，可在差额补助基础上按省定标准增发补助金。",
                 unknown="还需要了解该成员的年龄、重病或残疾情况。",
@@ -420,13 +398,13 @@ class _Screening:
         emergency = self.h.emergency
         if emergency is None or emergency.kind is None:
             return []
-        _, temporary_types = _assistance_catalogues()
+        _, temporary_types = catalogues()
         found = []
         for item in temporary_types:
-            if emergency.kind.value not in item["kinds"]:
+            if emergency.kind.value not in item.kinds:
                 continue
-            note = item["note"]
-            if item["id"] == "uninsured_unemployed":
+            note = item.note
+            if item.id == "uninsured_unemployed":
                 months = self.param("uninsured_unemployed_months_without_income")
                 if emergency.months_without_income is not None and emergency.months_without_income < months.value:
                     continue
@@ -434,9 +412,7 @@ class _Screening:
                     continue
                 rural = self.param("dibao_standard_rural")
                 note = f"{note}（当地农村低保标准{_yuan(rural.value)}/月）"
-            found.append(
-                Assistance(item["id"], item["name"], "乡镇（街道）/县级民政部门", note, tuple(item["citations"]))
-            )
+            found.append(Assistance(item.id, item.name, "乡镇（街道）/县级民政部门", note, tuple(item.citations)))
         return found
 
     @staticmethod

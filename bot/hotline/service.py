@@ -11,17 +11,17 @@ from sqlalchemy import insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import sessionmaker
 
-from bot.conversation import assist
 from bot.db import utcnow
+from bot.errors import ServiceError
+from bot.hotline import assist
 from bot.hotline.tables import call_utterances, calls
-from bot.leads import LeadDraft, LeadService
-from bot.leads.model import LeadError
+from bot.leads import LeadService, intake
 from bot.privacy import mask_pii
 
 SPEAKERS = ("caller", "operator")
 
 
-class CallError(LeadError):
+class CallError(ServiceError):
     code = "invalid_call_request"
     message_zh = "通话记录操作失败"
 
@@ -29,11 +29,13 @@ class CallError(LeadError):
 class CallEnded(CallError):
     code = "call_ended"
     message_zh = "这通电话已经结束"
+    status = 409
 
 
 class CallNotFound(CallError):
     code = "call_not_found"
     message_zh = "没有找到这通电话，请先开始通话"
+    status = 404
 
 
 @dataclass
@@ -166,21 +168,23 @@ class CallService:
     def file_lead(self, call_id: str, overrides: Dict[str, Any]) -> int:
         """The call's lead draft, with the operator's changes, into the warning queue; once per call."""
         call = self.get(call_id)
-        draft = dict(
-            assist.lead_draft(call.state)
-            or {
-                "cause": "other",
-                "severity": "normal",
-                "source_channel": "hotline",
-                "description": call.summary or "热线来电",
-                "region": None,
-            }
+        given = {k: v for k, v in overrides.items() if v is not None}
+        heard = assist.lead_draft(call.state) or {}
+        draft = intake.draft_lead(
+            intake.HOTLINE,
+            call_id,
+            emergency=assist.detected(call.state),
+            cause=given.get("cause"),
+            severity=given.get("severity"),
+            description=given.get("description") or heard.get("description") or call.summary,
+            region=given.get("region") or heard.get("region"),
+            place=given.get("place"),
+            contact=given.get("contact"),
+            consent=given.get("consent", False),
+            screening=given.get("screening"),
+            suggested_handling=given.get("suggested_handling"),
         )
-        draft.update({k: v for k, v in overrides.items() if v is not None})
-        draft.update(idempotency_key=f"hotline:{call_id}", conversation_id=call_id, source_channel="hotline")
-        if not draft.get("region"):
-            raise CallError("the lead needs a region (administrative code)", "请填写线索所在地区（行政区划代码）")
-        lead_id = self._leads.file(LeadDraft(**draft)).lead_id
+        lead_id = self._leads.file(draft).lead_id
         with self._sessions.begin() as session:
             session.execute(update(calls).where(calls.c.id == call.id).values(lead_id=lead_id))
         return lead_id

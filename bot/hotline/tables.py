@@ -12,7 +12,7 @@ calls = Table(
     Column("id", Integer, primary_key=True, autoincrement=True),
     Column("call_id", String(100), nullable=False, unique=True),  # the hotline system's own id
     Column("operator", String(100), nullable=False),
-    Column("state", JSON, nullable=False),  # bot/conversation/assist.py's call state
+    Column("state", JSON, nullable=False),  # bot/hotline/assist.py's call state
     Column("started_at", UTCDateTime(), nullable=False),
     Column("ended_at", UTCDateTime(), nullable=True),
     Column("summary", Text, nullable=True),

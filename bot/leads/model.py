@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Dict, FrozenSet, Optional
 
+from bot.errors import ServiceError
+
 
 class LeadState(str, enum.Enum):
     new = "new"
@@ -181,41 +183,41 @@ class LeadEvent:
     id: Optional[int] = field(default=None)
 
 
-class LeadError(Exception):
-    """Base of the errors a caller can act on; `code` for programs, `message_zh` for people."""
+class LeadError(ServiceError):
+    """The queue's refusals."""
 
     code = "lead_error"
     message_zh = "线索操作失败"
-
-    def __init__(self, message: str, message_zh: Optional[str] = None) -> None:
-        super().__init__(message)
-        if message_zh:
-            self.message_zh = message_zh
 
 
 class LeadNotFound(LeadError):
     code = "lead_not_found"
     message_zh = "没有找到这条线索"
+    status = 404
 
 
 class Forbidden(LeadError):
     code = "forbidden"
     message_zh = "您没有权限处理这个地区的线索"
+    status = 403
 
 
 class TransitionRefused(LeadError):
     code = "transition_refused"
     message_zh = "线索当前状态不允许这样操作"
+    status = 409
 
 
 class ClaimConflict(LeadError):
     code = "claim_conflict"
     message_zh = "这条线索已被其他人认领或状态已变化，请刷新后再试"
+    status = 409
 
 
 class IdempotencyConflict(LeadError):
     code = "idempotency_conflict"
     message_zh = "这个请求编号已用于另一份不同的登记；重试请原样重发，新的登记请换一个编号"
+    status = 409
 
 
 class InvalidLead(LeadError):

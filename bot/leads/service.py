@@ -8,13 +8,13 @@ from datetime import timedelta
 from functools import lru_cache
 from typing import Callable, List, Optional, Tuple
 
-import yaml
 from sqlalchemy import and_, bindparam, case, insert, or_, select, update
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.db import utcnow
 from bot.inputs import MAX_TEXT, InputRefused, clean_text, parse_id
+from bot.knowledge import rules as knowledge_rules
 from bot.leads.draft import LeadDraft
 from bot.leads.household import household_key
 from bot.leads.model import (
@@ -38,15 +38,12 @@ from bot.leads.model import (
 )
 from bot.leads.tables import lead_events, leads
 from bot.privacy import mask_pii
-from bot.settings import PROJECT_ROOT
-
-QUEUE_RULES = PROJECT_ROOT / "knowledge" / "rules" / "queue.yaml"
 
 
 @lru_cache(maxsize=1)
 def due_hours() -> dict:
-    rules = yaml.safe_load(QUEUE_RULES.read_text(encoding="utf-8"))["due_hours"]
-    return {Severity(name): int(entry["value"]) for name, entry in rules.items()}
+    """Severity → hours to act, from knowledge/rules/queue.yaml (read and validated by bot.knowledge)."""
+    return {Severity(name): hours for name, hours in knowledge_rules.due_hours().items()}
 
 
 # The lead this filer already filed under this key, and the household's open lead (NULL matches nothing).

@@ -9,8 +9,9 @@ from functools import lru_cache
 from typing import List, Optional
 
 from bot.eligibility.engine import default_book
-from bot.eligibility.parameters import CATALOGUE, ROOT_REGION, ParameterValue, RegionBook
-from bot.policies.library import Article, load_articles
+from bot.eligibility.parameters import ROOT_REGION, ParameterValue, RegionBook
+from bot.knowledge.parameters import CATALOGUE
+from bot.knowledge.policies import Article, load_articles
 from bot.policies.search import ArticleIndex, Match
 
 # Below this similarity the best article is not trusted: the bot asks to rephrase instead of guessing.

@@ -17,7 +17,7 @@ from typing import List, Sequence
 import numpy as np
 from sklearn.feature_extraction.text import TfidfVectorizer
 
-from bot.policies.library import Article
+from bot.knowledge.policies import Article
 
 # Words that say "I am asking" rather than what about; they would make every question look alike.
 _FILLER = re.compile(

@@ -8,13 +8,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import List, Tuple
 
-import yaml
+from bot.knowledge.files import KNOWLEDGE_DIR, WHOLE_FILE, KnowledgeFileError, read_yaml
+from bot.knowledge.parameters import CATALOGUE
 
-from bot.eligibility.parameters import CATALOGUE
-from bot.knowledge_files import KnowledgeFileError
-from bot.settings import PROJECT_ROOT
-
-POLICIES_DIR = PROJECT_ROOT / "knowledge" / "policies"
+POLICIES_DIR = KNOWLEDGE_DIR / "policies"
 _ID = re.compile(r"^[a-z][a-z0-9_]*$")
 
 
@@ -79,12 +76,9 @@ def _article(file: str, index: int, raw) -> Article:
 def load_articles(directory: Path = POLICIES_DIR) -> List[Article]:
     articles: List[Article] = []
     for path in sorted(directory.glob("*.yaml")):
-        try:
-            raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-        except yaml.YAMLError as error:
-            raise PolicyError(path.name, "-", f"not valid YAML: {error}") from None
+        raw = read_yaml(path, PolicyError)
         if not isinstance(raw, list):
-            raise PolicyError(path.name, "-", "the file must be a list of articles")
+            raise PolicyError(path.name, WHOLE_FILE, "the file must be a list of articles")
         articles.extend(_article(path.name, i, item) for i, item in enumerate(raw))
     seen = set()
     for article in articles:
@@ -92,5 +86,5 @@ def load_articles(directory: Path = POLICIES_DIR) -> List[Article]:
             raise PolicyError(article.file, article.id, "duplicate id")
         seen.add(article.id)
     if not articles:
-        raise PolicyError(str(directory), "-", "no articles")
+        raise PolicyError(str(directory), WHOLE_FILE, "no articles")
     return articles

@@ -68,7 +68,7 @@ async def test_a_call_through_the_api(api):
         ("/api/v1/calls/c-1/utterances", {"seq": -1, "speaker": "caller", "text": "你好"}, 400, "invalid_seq"),
         ("/api/v1/calls/c-1/utterances", {"seq": 0, "speaker": "robot", "text": "你好"}, 400, "invalid_call_request"),
         ("/api/v1/calls/c-1/utterances", {"seq": 0, "speaker": "caller", "text": ""}, 400, "invalid_text"),
-        ("/api/v1/calls/c-1/lead", {"region": "长春"}, 400, "invalid_lead"),
+        ("/api/v1/calls/c-1/lead", {"contact": {"phone": "13912345678"}}, 400, "invalid_lead"),  # no consent
         ("/api/v1/calls/c-1/lead", {"whatever": 1}, 400, "invalid_lead"),
     ],
 )

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.emergency import ActionEmergency, ActionFileEmergencyLead, ValidateEmergencyForm
@@ -17,19 +16,7 @@ from actions.prescreen import (
 )
 from bot import runtime
 from bot.leads import StaffRole
-
-
-def tracker(
-    text: str,
-    slots: dict | None = None,
-    sender: str = "resident-1",
-    message_id: str = "m1",
-    active_loop: str | None = None,
-) -> Tracker:
-    latest = {"text": text, "intent": {"name": "x", "confidence": 1.0}, "message_id": message_id, "entities": []}
-    events = [{"event": "user", "text": text, "parse_data": latest, "input_channel": "rest"}]
-    loop = {"name": active_loop} if active_loop else {}
-    return Tracker(sender, slots or {}, latest, events, False, None, loop, "action_listen")
+from tests.fixtures.trackers import message as tracker
 
 
 def slots_of(events) -> dict:

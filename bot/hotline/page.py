@@ -13,10 +13,12 @@ from urllib.parse import quote, urlencode
 from aiohttp import web
 from pydantic import ValidationError
 
-from bot.api.console import _local, _page, _redirect, _staff
-from bot.api.hotline import CALLS_KEY
-from bot.hotline import CallError
-from bot.leads.model import CAUSE_NAMES, SEVERITY_NAMES, Cause, LeadError, Severity
+from bot.api.auth import page_staff
+from bot.api.pages import local_time, redirect, render
+from bot.errors import ServiceError
+from bot.hotline.routes import CALLS_KEY
+from bot.hotline.service import CallError
+from bot.leads.model import CAUSE_NAMES, SEVERITY_NAMES, Cause, Severity
 
 SPEAKER_NAMES = {"caller": "来电人", "operator": "话务员"}
 URGENCY_KINDS = {"self_harm": "自伤风险", "threat_to_life": "生命危险"}
@@ -36,21 +38,21 @@ def _call_url(call_id: str, **query: str) -> str:
 
 
 async def calls_page(request: web.Request) -> web.Response:
-    staff = await _staff(request)
+    staff = await page_staff(request)
     found = await asyncio.to_thread(request.app[CALLS_KEY].recent)
     rows = [
         {
             "call_id": c.call_id,
             "url": _call_url(c.call_id),
             "operator": c.operator,
-            "started": _local(c.started_at),
-            "ended": _local(c.ended_at) if c.ended_at else None,
+            "started": local_time(c.started_at),
+            "ended": local_time(c.ended_at) if c.ended_at else None,
             "urgent": bool(c.state.get("urgency")),
             "lead_id": c.lead_id,
         }
         for c in found
     ]
-    return _page(request, "calls.html", {"staff": staff, "calls": rows})
+    return render(request, "calls.html", {"staff": staff, "calls": rows})
 
 
 async def _live_context(request: web.Request) -> dict:
@@ -76,10 +78,10 @@ async def _live_context(request: web.Request) -> dict:
 
 
 async def call_page(request: web.Request) -> web.Response:
-    staff = await _staff(request)
+    staff = await page_staff(request)
     context = await _live_context(request)
     draft = context["assistance"].get("lead_draft") or {}
-    return _page(
+    return render(
         request,
         "call.html",
         {
@@ -93,21 +95,21 @@ async def call_page(request: web.Request) -> web.Response:
 
 
 async def live_fragment(request: web.Request) -> web.Response:
-    await _staff(request)
-    return _page(request, "call_live.html", await _live_context(request))
+    await page_staff(request)
+    return render(request, "call_live.html", await _live_context(request))
 
 
 async def _act(request: web.Request, action, done: str) -> web.Response:
-    await _staff(request)
+    await page_staff(request)
     call_id = request.match_info["call_id"]
     form = await request.post()
     try:
         message = await asyncio.to_thread(action, request.app[CALLS_KEY], call_id, form)
-    except LeadError as error:  # the call's and the queue's refusals, in Chinese
-        raise _redirect(_call_url(call_id, error=error.message_zh))
+    except ServiceError as error:  # the call's and the queue's refusals, in Chinese
+        raise redirect(_call_url(call_id, error=error.message_zh))
     except ValidationError:
-        raise _redirect(_call_url(call_id, error="线索信息填写有误，请检查地区代码和情况说明。"))
-    raise _redirect(_call_url(call_id, msg=message or done))
+        raise redirect(_call_url(call_id, error="线索信息填写有误，请检查地区代码和情况说明。"))
+    raise redirect(_call_url(call_id, msg=message or done))
 
 
 async def file_lead(request: web.Request) -> web.Response:

@@ -18,7 +18,8 @@ from bot.conversation.emergency import detect
 from bot.conversation.facts import facts_in
 from bot.eligibility import Household, screen
 from bot.eligibility.questions import label_for
-from bot.leads.model import more_severe
+from bot.leads import intake
+from bot.leads.model import Cause, Severity, more_severe
 from bot.policies import default_desk
 from bot.privacy import mask_pii
 
@@ -123,6 +124,12 @@ def hear(state: Dict[str, Any], speaker: str, text: str, on: Optional[dt.date] =
     )
 
 
+def detected(state: Dict[str, Any]) -> Optional[intake.Detected]:
+    """The most severe emergency heard in the call so far, for the lead intake."""
+    urgency = state["urgency"]
+    return intake.Detected(urgency["kind"], Cause(urgency["cause"]), Severity(urgency["severity"])) if urgency else None
+
+
 def lead_draft(state: Dict[str, Any]) -> Optional[dict]:
     """What the operator would file for this call: only once something urgent was heard."""
     urgency = state["urgency"]
@@ -134,7 +141,7 @@ def lead_draft(state: Dict[str, Any]) -> Optional[dict]:
         "severity": urgency["severity"],
         "description": urgency["utterance"],
         "region": region if region and region.isdigit() else None,
-        "source_channel": "hotline",
+        "source_channel": intake.source_channel(intake.HOTLINE).value,
     }
 
 

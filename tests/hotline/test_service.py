@@ -85,11 +85,19 @@ def test_bad_requests_are_refused_clearly(calls):
     with pytest.raises(CallError) as error:
         calls.hear("call-4", 0, "robot", "你好")
     assert "来电人" in error.value.message_zh
-    with pytest.raises(CallError) as error:
-        calls.file_lead("call-4", {})  # nothing said: no region known
-    assert "地区" in error.value.message_zh
     with pytest.raises(ValidationError):
-        calls.file_lead("call-4", {"region": "not-a-code"})
+        calls.file_lead("call-4", {"contact": {"phone": "not-a-phone"}, "consent": True})
     calls.end("call-4")
     with pytest.raises(CallError):
         calls.hear("call-4", 1, "caller", "还有个问题")
+
+
+def test_an_unknown_place_never_refuses_the_lead_it_is_filed_for_an_admin_to_route(calls, sessions):
+    calls.start("call-5", "话务员")
+    lead_id = calls.file_lead("call-5", {"region": "长春那边"})  # a place name, not a code
+    admin, _ = StaffService(sessions).create("管理员", "市局", "22", StaffRole.admin)
+    lead, _ = LeadService(sessions, b"test").get(lead_id, admin)
+    assert (lead.region, lead.place, lead.severity.value) == ("000000", "长春那边", "normal")
+    calls.start("call-6", "话务员")
+    lead, _ = LeadService(sessions, b"test").get(calls.file_lead("call-6", {}), admin)  # nothing said
+    assert (lead.region, lead.description) == ("000000", "热线来电")

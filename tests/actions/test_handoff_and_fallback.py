@@ -1,10 +1,6 @@
 """Actions run against real trackers and a CollectingDispatcher, with a real database."""
 
-import json
-from pathlib import Path
-
 import pytest
-from rasa_sdk import Tracker
 from rasa_sdk.events import ConversationPaused
 from rasa_sdk.executor import CollectingDispatcher
 
@@ -12,20 +8,12 @@ from actions.fallback import OFFER_HANDOFF_AFTER_MISSES, ActionFallback
 from actions.handoff import ActionHandoff
 from actions.transcript import consecutive_misses, recent_transcript
 from bot import runtime
-
-FIXTURES = Path(__file__).parent / "fixtures"
-
-
-def tracker_from_fixture(name: str) -> Tracker:
-    return Tracker.from_dict(json.loads((FIXTURES / name).read_text(encoding="utf-8")))
+from tests.fixtures.trackers import from_fixture as tracker_from_fixture
+from tests.fixtures.trackers import with_events as tracker_with
 
 
 def user(text, intent):
     return {"event": "user", "text": text, "parse_data": {"intent": {"name": intent}}, "input_channel": "rest"}
-
-
-def tracker_with(events) -> Tracker:
-    return Tracker("conv", {}, events[-1] if events else {}, events, False, None, {}, "action_listen")
 
 
 async def test_handoff_records_the_request_and_pauses(configured):

@@ -6,7 +6,7 @@ import pytest
 from aiohttp.test_utils import TestClient, TestServer
 
 from bot.api.app import create_app
-from bot.api.leads import TOKEN_COOKIE
+from bot.api.auth import TOKEN_COOKIE
 from bot.hotline import CallService
 from bot.leads import LeadService, StaffRole, StaffService
 
@@ -71,13 +71,16 @@ async def test_the_page_shows_the_latest_assistance_and_files_the_lead(console):
     assert (call["call"]["summary"], call["call"]["category"]) == ("已登记，转街道。", "社会救助-临时救助申请")
 
 
-async def test_without_a_region_the_lead_is_refused_in_chinese(console):
+async def test_without_a_region_the_lead_is_filed_for_an_admin_to_route(console):
     await console.post("/api/v1/calls", json={"call_id": "c-noregion"}, headers=console.api_headers)
     resp = await console.post(
         "/console/calls/c-noregion/lead",
         data={"cause": "other", "severity": "normal", "region": "", "description": "x"},
     )
-    assert "请填写线索所在地区" in await resp.text()
+    assert "已登记线索" in await resp.text()
+    call = await (await console.get("/api/v1/calls/c-noregion", headers=console.api_headers)).json()
+    lead = await (await console.get(f"/api/v1/leads/{call['call']['lead_id']}", headers=console.api_headers)).json()
+    assert lead["lead"]["region"] == "000000"
 
 
 async def test_an_unknown_call_is_404_and_the_list_links_calls(console):

@@ -8,9 +8,9 @@ import asyncio
 from aiohttp import web
 from pydantic import ValidationError
 
-from bot.api.errors import bad_request, dumps
-from bot.api.leads import current_staff, json_object
-from bot.hotline import CallService
+from bot.api.auth import current_staff
+from bot.api.errors import bad_request, dumps, json_object
+from bot.hotline.service import CallService
 from bot.input_errors import describe
 
 CALLS_KEY = web.AppKey("calls", CallService)

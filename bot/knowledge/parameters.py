@@ -1,0 +1,42 @@
+"""The parameter catalogue, knowledge/parameters.yaml: the names a region file may set, each with its
+kind, unit, Chinese label and description (the metadata; the values live in knowledge/regions/)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Dict, Literal
+
+from pydantic import BaseModel, constr
+
+from bot.knowledge.files import KNOWLEDGE_DIR, validated
+
+CATALOGUE_FILE = KNOWLEDGE_DIR / "parameters.yaml"
+Kind = Literal["amount", "ratio", "multiplier", "age", "count", "day", "flag"]
+
+
+@dataclass(frozen=True)
+class ParameterSpec:
+    kind: str  # amount | ratio | multiplier | age | count | day | flag
+    unit: str
+    label: str  # Chinese, as shown to people
+    description: str = ""
+
+
+class _Entry(BaseModel):
+    kind: Kind
+    unit: constr(strip_whitespace=True)
+    label: constr(strip_whitespace=True, min_length=1)
+    description: constr(strip_whitespace=True, min_length=1)
+
+    class Config:
+        extra = "forbid"
+
+
+def load_catalogue() -> Dict[str, ParameterSpec]:
+    entries = validated(CATALOGUE_FILE, Dict[constr(regex=r"^[a-z][a-z0-9_]*$"), _Entry])
+    return {name: ParameterSpec(e.kind, e.unit, e.label, e.description) for name, e in entries.items()}
+
+
+# Read once at import, as the Python table it replaces was: every region file and article is checked
+# against it.
+CATALOGUE: Dict[str, ParameterSpec] = load_catalogue()

@@ -1,0 +1,141 @@
+"""knowledge/rules/*.yaml, validated: the queue's due times, the emergency patterns and advice, which
+disabilities count, and the clauses each pre-screen rule rests on.
+
+Names checked against the core's enums (severity, cause, disability kind) are imported when a file is
+read, not at import: the domain packages import this module, and it must not import them back first.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+from typing import Dict, List, Tuple
+
+from pydantic import BaseModel, conint, conlist, constr, validator
+
+from bot.knowledge.files import KNOWLEDGE_DIR, KnowledgeFileError, validated
+
+RULES_DIR = KNOWLEDGE_DIR / "rules"
+Text = constr(strip_whitespace=True, min_length=1)
+# The pre-screen's rules (bot/eligibility/engine.py), each of which must cite its clauses.
+ELIGIBILITY_RULES = ("tekun", "dibao", "near_dibao", "rigid_expense", "individual_dibao", "priority_allowance")
+
+
+class _Strict(BaseModel):
+    class Config:
+        extra = "forbid"
+
+
+def _check_names(file: str, key: str, names, enum_cls) -> None:
+    known = {member.value for member in enum_cls}
+    for name in names:
+        if name not in known:
+            raise KnowledgeFileError(file, f"{key}.{name}", f"unknown name (known: {', '.join(sorted(known))})")
+
+
+# --- queue.yaml ------------------------------------------------------------------------------------
+class _DueHours(_Strict):
+    value: conint(gt=0)
+    source: Text
+    example: bool = False
+
+
+class _Queue(_Strict):
+    due_hours: Dict[str, _DueHours]
+
+
+@lru_cache(maxsize=1)
+def due_hours() -> Dict[str, int]:
+    """Severity name → hours staff have to act on a lead; every severity has one."""
+    from bot.leads.model import Severity
+
+    path = RULES_DIR / "queue.yaml"
+    rules = validated(path, _Queue).due_hours
+    _check_names(path.name, "due_hours", rules, Severity)
+    missing = {s.value for s in Severity} - set(rules)
+    if missing:
+        raise KnowledgeFileError(path.name, "due_hours", f"no due time for {sorted(missing)}")
+    return {name: entry.value for name, entry in rules.items()}
+
+
+# --- emergency.yaml --------------------------------------------------------------------------------
+def _compiles(pattern: str) -> str:
+    try:
+        re.compile(pattern)
+    except re.error as error:
+        raise ValueError(f"not a valid regular expression: {error}") from None
+    return pattern
+
+
+class EmergencyKindRule(_Strict):
+    severity: Text
+    cause: Text
+    always: bool = False
+    patterns: conlist(Text, min_items=1)
+    first: Text
+
+    _patterns_compile = validator("patterns", each_item=True, allow_reuse=True)(_compiles)
+
+
+class EmergencyRules(_Strict):
+    relief: Text
+    generic_first: Text
+    relief_citations: conlist(Text, min_items=1)
+    situation: Text
+    kinds: Dict[str, EmergencyKindRule]
+
+    _situation_compiles = validator("situation", allow_reuse=True)(_compiles)
+
+
+@lru_cache(maxsize=1)
+def emergency_rules() -> EmergencyRules:
+    from bot.leads.model import Cause, Severity
+
+    path = RULES_DIR / "emergency.yaml"
+    rules = validated(path, EmergencyRules)
+    if not rules.kinds:
+        raise KnowledgeFileError(path.name, "kinds", "at least one kind of emergency")
+    for name, kind in rules.kinds.items():
+        _check_names(path.name, f"kinds.{name}.severity", [kind.severity], Severity)
+        _check_names(path.name, f"kinds.{name}.cause", [kind.cause], Cause)
+    return rules
+
+
+# --- disability.yaml -------------------------------------------------------------------------------
+class _Disability(_Strict):
+    source: Text
+    worst_grade: Dict[str, conint(ge=1, le=4)]
+
+
+@lru_cache(maxsize=1)
+def disability_rules() -> Dict[str, Dict[str, int]]:
+    """Rule name → disability kind → the worst (highest-numbered) grade that still counts."""
+    from bot.eligibility.inputs import DisabilityKind
+
+    path = RULES_DIR / "disability.yaml"
+    rules = validated(path, Dict[str, _Disability])
+    for name, rule in rules.items():
+        _check_names(path.name, f"{name}.worst_grade", rule.worst_grade, DisabilityKind)
+    return {name: dict(rule.worst_grade) for name, rule in rules.items()}
+
+
+# --- eligibility.yaml ------------------------------------------------------------------------------
+class _Citations(_Strict):
+    rule: Text
+    citations: conlist(Text, min_items=1)
+
+
+@lru_cache(maxsize=1)
+def eligibility_citations() -> Dict[str, Tuple[str, ...]]:
+    """Pre-screen rule → the clauses it rests on, cited in every finding of that rule."""
+    path = RULES_DIR / "eligibility.yaml"
+    rules = validated(path, Dict[str, _Citations])
+    for name in ELIGIBILITY_RULES:
+        if name not in rules:
+            raise KnowledgeFileError(path.name, name, "the rule has no citations")
+    unknown: List[str] = sorted(set(rules) - set(ELIGIBILITY_RULES))
+    if unknown:
+        raise KnowledgeFileError(
+            path.name, unknown[0], f"not a pre-screen rule (known: {', '.join(ELIGIBILITY_RULES)})"
+        )
+    return {name: tuple(rule.citations) for name, rule in rules.items()}
