@@ -44,10 +44,10 @@ def setup(app: web.Application) -> None:
     app.router.add_get(LOGIN_PAGE, login_page)
     app.router.add_post(LOGIN_PAGE, login)
     app.router.add_post("/console/logout", logout)
-    app.router.add_get(r"/console/leads/{id:\d+}", lead_page)
-    app.router.add_post(r"/console/leads/{id:\d+}/claim", claim)
-    app.router.add_post(r"/console/leads/{id:\d+}/transition", move)
-    app.router.add_post(r"/console/leads/{id:\d+}/refer", refer)
+    app.router.add_get(r"/console/leads/{id:[0-9]+}", lead_page)
+    app.router.add_post(r"/console/leads/{id:[0-9]+}/claim", claim)
+    app.router.add_post(r"/console/leads/{id:[0-9]+}/transition", move)
+    app.router.add_post(r"/console/leads/{id:[0-9]+}/refer", refer)
 
 
 def _actor(actor: str) -> str:

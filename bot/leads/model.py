@@ -128,14 +128,11 @@ HANDLING_NAMES = {
 class Staff:
     name: str
     office: str
-    region: str  # administrative code; the staff member sees leads whose region starts with it
+    region: str  # administrative code; what the staff member sees: bot/access.py
     role: StaffRole
     token_hash: str
     active: bool = True
     id: Optional[int] = None
-
-    def can_see(self, region: str) -> bool:
-        return self.role is StaffRole.admin or region.startswith(self.region)
 
 
 @dataclass

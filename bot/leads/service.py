@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.db import utcnow
 from bot.inputs import MAX_TEXT, InputRefused, clean_text, parse_id
 from bot.knowledge import rules as knowledge_rules
+from bot.leads.access import confine, may_see, visible
 from bot.leads.draft import LeadDraft
 from bot.leads.household import household_key
 from bot.leads.model import (
@@ -23,7 +24,6 @@ from bot.leads.model import (
     SEVERITY_RANK,
     TRANSITIONS,
     ClaimConflict,
-    Forbidden,
     Handling,
     IdempotencyConflict,
     InvalidLead,
@@ -116,11 +116,8 @@ class LeadService:
         `filer`: the staff member filing through the API, confined to their region; None for a channel
         (WeChat, the hotline, the chat), whose leads may come from anywhere.
         """
-        if filer is not None and not filer.can_see(draft.region):
-            raise Forbidden(
-                f"staff {filer.id} ({filer.region}) may not file in region {draft.region}",
-                "您只能在本辖区内登记线索",
-            )
+        if filer is not None:
+            confine(filer, draft.region, "a new lead")
         contact = draft.contact
         key = None
         if contact is not None:
@@ -190,7 +187,7 @@ class LeadService:
                         raise IdempotencyConflict(f"key {draft.idempotency_key!r} was used for a different filing")
                     return Filed(Lead(**row), created=False, merged_into=row["merged_into_id"])  # a retry
             household_lead = rows[0] if rows else None
-            if household_lead is not None and filer is not None and not filer.can_see(household_lead["region"]):
+            if household_lead is not None and filer is not None and not may_see(filer, household_lead["region"]):
                 # The household's open lead is in a region this filer may not see: linking would reveal
                 # it (merged_into) and change it. This report stands alone, outside the household's chain.
                 household_lead = None
@@ -262,8 +259,7 @@ class LeadService:
         limit: int = 200,
     ) -> List[Lead]:
         query = select(Lead)
-        if staff.role.value != "admin":
-            query = query.where(leads.c.region.startswith(staff.region, autoescape=True))
+        query = query.where(visible(leads.c.region, staff))
         if states:
             query = query.where(leads.c.state.in_([s.value for s in states]))
         if cause is not None:
@@ -404,8 +400,7 @@ class LeadService:
         lead = session.get(Lead, lead_id)
         if lead is None:
             raise LeadNotFound(f"no lead {lead_id}")
-        if not staff.can_see(lead.region):
-            raise Forbidden(f"staff {staff.id} ({staff.region}) may not see lead {lead_id} ({lead.region})")
+        confine(staff, lead.region, f"lead {lead_id}")
         return lead
 
     def _load(self, lead_id: int) -> Lead:

@@ -11,6 +11,7 @@ from typing import Dict, Optional, Tuple
 from sqlalchemy import select
 from sqlalchemy.orm import sessionmaker
 
+from bot.inputs import clean_code
 from bot.leads.model import Staff, StaffRole
 from bot.leads.tables import staff as staff_table
 
@@ -33,8 +34,7 @@ class StaffService:
 
     def create(self, name: str, office: str, region: str, role: StaffRole) -> Tuple[Staff, str]:
         """A new account and its token; the token is shown once and never stored."""
-        if not region.isdigit() or not 2 <= len(region) <= 12:
-            raise ValueError(f"region must be an administrative code of 2–12 digits, got {region!r}")
+        region = clean_code(region, min_digits=2, max_digits=12)  # an InputRefused (ValueError) otherwise
         token = secrets.token_urlsafe(32)
         member = Staff(name=name, office=office, region=region, role=role, token_hash=hash_token(token))
         with self._sessions.begin() as session:

@@ -5,6 +5,9 @@ lead back (with its contact details), and a key squatted first (e.g. `hotline:<c
 real filer's later emergency. Keys are now unique per filer, and the draft's hash is kept so a replay
 with a different payload is refused. Existing leads were filed by their channel: that is their filer.
 
+Calls get the region of the staff member who started them: any staff token could read, edit, end and
+file another region's call. Calls from before have none and are for admins only.
+
 Revision ID: 0007
 Revises: 0005 (the WeChat engineer's 0006 is not merged yet; when it is, this revises 0006)
 Create Date: 2026-11-25
@@ -28,9 +31,13 @@ def upgrade() -> None:
         batch.alter_column("filer", existing_type=sa.String(length=64), nullable=False)
         batch.drop_constraint("uq_leads_idempotency_key", type_="unique")
         batch.create_unique_constraint("uq_leads_filer", ["filer", "idempotency_key"])
+    with op.batch_alter_table("calls") as batch:
+        batch.add_column(sa.Column("region", sa.String(length=12), nullable=True))
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("calls") as batch:
+        batch.drop_column("region")
     # Keys shared by several filers become unique again by carrying their filer (the first keeps its own).
     op.execute(
         "UPDATE leads SET idempotency_key = SUBSTR(filer || ':' || idempotency_key, 1, 200) "
