@@ -15,6 +15,7 @@ from aiohttp.test_utils import TestClient, TestServer
 from sqlalchemy import text
 
 from bot.api.app import create_app
+from bot.api.auth import SESSION_COOKIE
 from bot.db import create_db_engine, session_factory
 from bot.hotline import CallService
 from bot.leads import LeadService, StaffRole, StaffService
@@ -112,6 +113,7 @@ async def world(sessions):
     staff = StaffService(sessions)
     tokens = {name: staff.create(name, "办公室", region, role)[1] for name, (region, role, _) in IDENTITIES.items()}
     members = {name: staff.authenticate(token) for name, token in tokens.items()}
+    console_sessions = {name: staff.open_session(member) for name, member in members.items()}
     leads = LeadService(sessions, b"matrix")
     calls = CallService(sessions, leads)
     draft = {
@@ -133,7 +135,7 @@ async def world(sessions):
     calls.edit("call-a", summary=MARKER, staff=members["town_a"])
     app = create_app(leads=leads, staff=staff, calls=calls)
     async with TestClient(TestServer(app)) as client:
-        client.tokens, client.sessions = tokens, sessions
+        client.tokens, client.console_sessions, client.sessions = tokens, console_sessions, sessions
         client.ids = {"id": str(lead.id), "other": other.id, "call_id": "call-a"}
         yield client
 
@@ -141,7 +143,12 @@ async def world(sessions):
 async def _send(client, method, path, who):
     url = path.replace("{id}", client.ids["id"]).replace("{call_id}", client.ids["call_id"])
     payload, form = _body(method, path, client.ids)
-    headers = {"Cookie": f"jiuzhu_token={client.tokens[who]}"} if who else {}
+    headers = {}
+    if who:  # the API's bearer token and the console's session cookie
+        headers = {
+            "Authorization": f"Bearer {client.tokens[who]}",
+            "Cookie": f"{SESSION_COOKIE}={client.console_sessions[who]}",
+        }
     if payload is not None and method != "GET":
         headers["Content-Type"] = "application/json"
         data = json.dumps(payload)

@@ -48,6 +48,16 @@ staff = Table(
     Column("active", Boolean, nullable=False, default=True),
 )
 
+# A console login: the cookie holds a random session id, this table only its hash; logout revokes it.
+staff_sessions = Table(
+    "staff_sessions",
+    metadata,
+    Column("id_hash", String(64), primary_key=True),
+    Column("staff_id", Integer, ForeignKey("staff.id"), nullable=False),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Column("revoked_at", UTCDateTime(), nullable=True),
+)
+
 leads = Table(
     "leads",
     metadata,

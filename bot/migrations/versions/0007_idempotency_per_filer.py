@@ -8,6 +8,9 @@ with a different payload is refused. Existing leads were filed by their channel:
 Calls get the region of the staff member who started them: any staff token could read, edit, end and
 file another region's call. Calls from before have none and are for admins only.
 
+Console logins get a session (its id's hash here, the id in the cookie) instead of the raw token in
+the cookie, so logging out revokes it.
+
 Revision ID: 0007
 Revises: 0005 (the WeChat engineer's 0006 is not merged yet; when it is, this revises 0006)
 Create Date: 2026-11-25
@@ -33,9 +36,19 @@ def upgrade() -> None:
         batch.create_unique_constraint("uq_leads_filer", ["filer", "idempotency_key"])
     with op.batch_alter_table("calls") as batch:
         batch.add_column(sa.Column("region", sa.String(length=12), nullable=True))
+    op.create_table(
+        "staff_sessions",
+        sa.Column("id_hash", sa.String(length=64), nullable=False),
+        sa.Column("staff_id", sa.Integer(), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("revoked_at", sa.DateTime(timezone=True), nullable=True),
+        sa.ForeignKeyConstraint(["staff_id"], ["staff.id"], name=op.f("fk_staff_sessions_staff_id_staff")),
+        sa.PrimaryKeyConstraint("id_hash", name=op.f("pk_staff_sessions")),
+    )
 
 
 def downgrade() -> None:
+    op.drop_table("staff_sessions")
     with op.batch_alter_table("calls") as batch:
         batch.drop_column("region")
     # Keys shared by several filers become unique again by carrying their filer (the first keeps its own).
