@@ -15,31 +15,40 @@ from sqlalchemy.types import TypeDecorator
 
 from bot.settings import get_settings
 
+# How long a SQLite write waits for another's lock. Short: a lock held by a stuck process must turn a
+# filing into a quick 503 + Retry-After (same key, retried later), not a 30-second hang that also holds
+# a pooled connection the reads need.
+SQLITE_BUSY_SECONDS = 3
+
 
 def create_db_engine(url: Optional[str] = None) -> Engine:
+    """Every engine hides statement parameters from its errors: a failed insert would otherwise put the
+    whole row (names, phone numbers, descriptions) into the log through the exception's message."""
     url = url or get_settings().database_url
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
         if parsed.database in (None, "", ":memory:"):
-            engine = create_engine(url)
+            engine = create_engine(url, hide_parameters=True)
         else:
             # A pool of connections shared across threads (the API runs queries in a thread pool):
             # opening a SQLite connection and setting its pragmas costs more than the query.
             engine = create_engine(
                 url,
+                hide_parameters=True,
                 poolclass=QueuePool,
                 pool_size=8,
                 max_overflow=8,
-                connect_args={"timeout": 30, "check_same_thread": False},
+                pool_timeout=SQLITE_BUSY_SECONDS * 2,
+                connect_args={"timeout": SQLITE_BUSY_SECONDS, "check_same_thread": False},
             )
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
     # No pre-ping: its extra round trip on every checkout cost a third of the filing throughput.
     # A connection the server dropped fails once, the pool then discards all connections of that
     # age; filing retries by itself (LeadService.file) and other calls answer 503 + Retry-After.
-    return create_engine(url, pool_pre_ping=False)
+    return create_engine(url, pool_pre_ping=False, hide_parameters=True)
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:
@@ -49,7 +58,7 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_SECONDS * 1000}")
     cursor.close()
 
 

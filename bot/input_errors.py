@@ -45,7 +45,8 @@ def describe(error: ValidationError) -> List[Dict[str, str]]:
         {
             "field": field_path(item["loc"]),
             "message": item["msg"],
-            "message_zh": _ZH.get(item["type"], "填写有误") + f"（{field_path(item['loc'])}）",
+            "message_zh": (item.get("ctx", {}).get("message_zh") or _ZH.get(item["type"], "填写有误"))
+            + f"（{field_path(item['loc'])}）",
         }
         for item in error.errors()
     ]

@@ -1,31 +1,71 @@
 """Masking of personal data (ID numbers, phone numbers) before text reaches a log or a record
-that does not need it in full."""
+that does not need it in full. `mask_pii` is the one function for both.
+
+Numbers are found however they are written: ASCII or full-width digits, Chinese numerals read out digit
+by digit (一三九一二三四五六七八, 幺 for 1), and groups split by spaces, dashes or dots (139.1234.5678,
+110101 19900307 4518). Matching runs on a copy with each such character mapped one-to-one to ASCII, so
+the spans found are the spans of the original text, which keeps its own characters around the mask.
+"""
 
 from __future__ import annotations
 
 import re
 from typing import Optional
 
-# 18-digit resident ID (last character may be X) and 15-digit legacy ID.
-_ID_NUMBER = re.compile(r"(?<![0-9])(\d{6})\d{8,11}([0-9Xx])(?![0-9])")
-# Mainland mobile numbers, optionally written with +86 / spaces / dashes.
-_MOBILE = re.compile(r"(?<![0-9])((?:\+?86[- ]?)?1[3-9]\d)[- ]?\d{4}[- ]?(\d{4})(?![0-9])")
+_DIGIT_LIKE = str.maketrans(
+    {
+        **{chr(0xFF10 + n): str(n) for n in range(10)},  # full-width ０-９
+        **dict(zip("〇零一二三四五六七八九", "00123456789", strict=True)),
+        "幺": "1",
+        "Ｘ": "X",
+        "ｘ": "x",
+        "＋": "+",
+        "－": "-",
+        "．": ".",
+        "\u3000": " ",
+    }
+)
+_SEP = r"[ \-.]?"  # at most one separator between digits
+
+# 18-character resident ID (last may be X) and 15-digit legacy ID.
+_ID_NUMBER = re.compile(rf"(?<![0-9])((?:[0-9]{_SEP}){{5}}[0-9])(?:{_SEP}[0-9]){{8,11}}{_SEP}([0-9Xx])(?![0-9])")
+# Mainland mobile numbers, optionally with +86.
+_MOBILE = re.compile(
+    rf"(?<![0-9])((?:\+?86{_SEP})?1{_SEP}[3-9]{_SEP}[0-9]){_SEP}(?:[0-9]{_SEP}){{3}}[0-9]{_SEP}"
+    rf"((?:[0-9]{_SEP}){{3}}[0-9])(?![0-9])"
+)
 # Landlines: area code 0xx(x) then 7–8 digits.
-_LANDLINE = re.compile(r"(?<![0-9])(0\d{2,3})[- ]?\d{3,4}(\d{4})(?![0-9])")
+_LANDLINE = re.compile(rf"(?<![0-9])(0[0-9]{{2,3}}){_SEP}(?:[0-9]{_SEP}){{3,4}}((?:[0-9]{_SEP}){{3}}[0-9])(?![0-9])")
+
+
+def _digits(text: str) -> str:
+    return re.sub(r"[^0-9]", "", text)
 
 
 def find_phone(text: str) -> Optional[str]:
     """The first phone number in the text, digits only (a mobile without its +86)."""
-    mobile = _MOBILE.search(text)
+    seen = _mask(_ID_NUMBER, text, "********").translate(_DIGIT_LIKE)  # an ID's digits are no phone
+    mobile = _MOBILE.search(seen)
     if mobile:
-        return re.sub(r"\D", "", mobile.group(0))[-11:]
-    landline = _LANDLINE.search(text)
-    return re.sub(r"\D", "", landline.group(0)) if landline else None
+        return _digits(mobile.group(0))[-11:]
+    landline = _LANDLINE.search(seen)
+    return _digits(landline.group(0)) if landline else None
+
+
+def _mask(pattern: re.Pattern, text: str, joiner: str) -> str:
+    """Keep each match's first and last groups as the original wrote them, hide what lies between."""
+    seen = text.translate(_DIGIT_LIKE)
+    out, last = [], 0
+    for match in pattern.finditer(seen):
+        out.append(text[last : match.start()])
+        out.append(text[match.start(1) : match.end(1)] + joiner + text[match.start(2) : match.end(2)])
+        last = match.end()
+    out.append(text[last:])
+    return "".join(out)
 
 
 def mask_pii(text: str) -> str:
     """Keep enough of each number to recognise it, hide the rest."""
-    text = _ID_NUMBER.sub(lambda m: f"{m.group(1)}********{m.group(2)}", text)
-    text = _MOBILE.sub(lambda m: f"{m.group(1)}****{m.group(2)}", text)
-    text = _LANDLINE.sub(lambda m: f"{m.group(1)}-****{m.group(2)}", text)
-    return text
+    text = _mask(_ID_NUMBER, text, "********")
+    text = _mask(_MOBILE, text, "****")
+    return _mask(_LANDLINE, text, "-****")

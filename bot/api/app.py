@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import secrets
 from typing import Optional
 
 from aiohttp import web
@@ -12,7 +13,7 @@ from aiohttp import web
 from bot import runtime
 from bot.api import console, screenings
 from bot.api import leads as leads_routes
-from bot.api.auth import STAFF_KEY
+from bot.api.auth import GUESSES_KEY, STAFF_KEY, TokenGuesses
 from bot.api.errors import dumps, errors_middleware
 from bot.api.leads import LEADS_KEY
 from bot.api.openapi import openapi_document
@@ -26,6 +27,32 @@ from bot.leads import LeadService, StaffService
 from bot.policies import default_desk
 
 logger = logging.getLogger(__name__)
+
+
+@web.middleware
+async def console_headers(request: web.Request, handler):
+    """The console's pages may not be framed (clickjacking a claim or a filing) and run only their own
+    scripts: the one inline script carries this request's nonce (bot/api/pages.py puts it in the page)."""
+    if not request.path.startswith("/console"):
+        return await handler(request)
+    request["csp_nonce"] = secrets.token_urlsafe(16)
+    headers = {
+        "Content-Security-Policy": (
+            f"default-src 'self'; script-src 'self' 'nonce-{request['csp_nonce']}'; "
+            "style-src 'self' 'unsafe-inline'; img-src 'self' data:; object-src 'none'; base-uri 'none'; "
+            "form-action 'self'; frame-ancestors 'none'"
+        ),
+        "X-Frame-Options": "DENY",
+        "X-Content-Type-Options": "nosniff",
+        "Referrer-Policy": "same-origin",
+    }
+    try:
+        response = await handler(request)
+    except web.HTTPException as answer:  # redirects and refusals carry them too
+        answer.headers.update(headers)
+        raise
+    response.headers.update(headers)
+    return response
 
 
 async def health(_request: web.Request) -> web.Response:
@@ -43,9 +70,10 @@ def create_app(
     calls: Optional[CallService] = None,
 ) -> web.Application:
     """The whole API. Services default to the ones the settings describe (built here, not at import)."""
-    app = web.Application(middlewares=[errors_middleware], client_max_size=256 * 1024)
+    app = web.Application(middlewares=[console_headers, errors_middleware], client_max_size=256 * 1024)
     app[BOOK_KEY] = book or default_book()
     app[LEADS_KEY] = leads or runtime.lead_service()
+    app[GUESSES_KEY] = TokenGuesses()
     app[STAFF_KEY] = staff or runtime.staff_service()
     app[CALLS_KEY] = calls or runtime.call_service()
     screenings.add_routes(app)

@@ -10,7 +10,7 @@ from urllib.parse import urlencode
 from aiohttp import web
 
 from bot.api import pages
-from bot.api.auth import LOGIN_PAGE, TOKEN_COOKIE, page_staff, staff_for_token
+from bot.api.auth import LOGIN_PAGE, SESSION_COOKIE, STAFF_KEY, page_staff, staff_for_token
 from bot.api.leads import LEADS_KEY, lead_to_dict, list_filters
 from bot.api.pages import local_time as _local
 from bot.api.pages import redirect as _redirect
@@ -44,10 +44,10 @@ def setup(app: web.Application) -> None:
     app.router.add_get(LOGIN_PAGE, login_page)
     app.router.add_post(LOGIN_PAGE, login)
     app.router.add_post("/console/logout", logout)
-    app.router.add_get(r"/console/leads/{id:\d+}", lead_page)
-    app.router.add_post(r"/console/leads/{id:\d+}/claim", claim)
-    app.router.add_post(r"/console/leads/{id:\d+}/transition", move)
-    app.router.add_post(r"/console/leads/{id:\d+}/refer", refer)
+    app.router.add_get(r"/console/leads/{id:[0-9]+}", lead_page)
+    app.router.add_post(r"/console/leads/{id:[0-9]+}/claim", claim)
+    app.router.add_post(r"/console/leads/{id:[0-9]+}/transition", move)
+    app.router.add_post(r"/console/leads/{id:[0-9]+}/refer", refer)
 
 
 def _actor(actor: str) -> str:
@@ -78,14 +78,19 @@ async def login(request: web.Request) -> web.Response:
     member = await staff_for_token(request, token)
     if member is None:
         return _page(request, "login.html", {"staff": None, "error": "令牌无效或账号已停用。"}, status=401)
+    session_id = await asyncio.to_thread(request.app[STAFF_KEY].open_session, member)
     response = _redirect("/console/")
-    response.set_cookie(TOKEN_COOKIE, token, httponly=True, samesite="Strict", secure=request.secure, path="/")
+    response.set_cookie(SESSION_COOKIE, session_id, httponly=True, samesite="Strict", secure=request.secure, path="/")
     raise response
 
 
-async def logout(_request: web.Request) -> web.Response:
+async def logout(request: web.Request) -> web.Response:
+    """Revokes the session: the cookie, even if kept or copied, no longer signs anyone in."""
+    session_id = request.cookies.get(SESSION_COOKIE, "")
+    if session_id:
+        await asyncio.to_thread(request.app[STAFF_KEY].close_session, session_id)
     response = _redirect(LOGIN_PAGE)
-    response.del_cookie(TOKEN_COOKIE, path="/")
+    response.del_cookie(SESSION_COOKIE, path="/")
     raise response
 
 

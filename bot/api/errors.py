@@ -4,17 +4,39 @@ from __future__ import annotations
 
 import json
 import logging
+import math
 
 from aiohttp import web
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
 
 from bot.errors import ServiceError
+from bot.inputs import InputRefused, parse_json
 
 logger = logging.getLogger(__name__)
 
 
+def _finite(value):
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, dict):
+        return {k: _finite(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_finite(v) for v in value]
+    return value
+
+
 def dumps(value) -> str:
-    return json.dumps(value, ensure_ascii=False)
+    """JSON as every client can parse it: never bare NaN/Infinity (null instead), and a lone surrogate
+    stored before input was checked goes out escaped rather than failing the whole answer."""
+    try:
+        text = json.dumps(value, ensure_ascii=False, allow_nan=False)
+    except ValueError:
+        text = json.dumps(_finite(value), ensure_ascii=False, allow_nan=False)
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return json.dumps(_finite(value), ensure_ascii=True, allow_nan=False)
+    return text
 
 
 def error_body(code: str, message: str, message_zh: str, fields=None) -> dict:
@@ -37,8 +59,10 @@ def bad_request(code: str, message: str, message_zh: str, fields=None) -> web.HT
 async def json_object(request: web.Request) -> dict:
     """The request's body, which must be a JSON object (a 400 saying so otherwise)."""
     try:
-        body = await request.json(loads=json.loads)
-    except (ValueError, UnicodeDecodeError) as error:
+        body = parse_json(await request.text())  # strict: no NaN/Infinity, bounded nesting
+    except InputRefused as refused:
+        raise bad_request("invalid_json", f"body refused: {refused}", refused.message_zh)
+    except (ValueError, LookupError, RecursionError) as error:  # LookupError: an unknown charset
         raise bad_request("invalid_json", f"body is not JSON: {error}", "请求内容不是有效的 JSON")
     if not isinstance(body, dict):
         raise bad_request("invalid_body", "body must be a JSON object", "请求内容应为 JSON 对象")

@@ -18,6 +18,7 @@ from pydantic import ValidationError
 from bot.api.auth import current_staff
 from bot.api.errors import bad_request, dumps, json_object
 from bot.input_errors import describe
+from bot.inputs import parse_id
 from bot.leads import (
     Cause,
     Lead,
@@ -91,7 +92,7 @@ def list_filters(request: web.Request) -> dict:
     if overdue_raw not in (None, "", "true", "false"):
         raise bad_request("invalid_overdue", "overdue must be true or false", "筛选条件 overdue 应为 true 或 false")
     region = request.query.get("region") or None
-    if region is not None and not region.isdigit():
+    if region is not None and not (region.isascii() and region.isdigit() and len(region) <= 12):
         raise bad_request("invalid_region", "region must be digits", "地区代码应为数字")
     return {
         "states": [state] if state else None,
@@ -103,11 +104,21 @@ def list_filters(request: web.Request) -> dict:
 
 
 def _lead_id(request: web.Request) -> int:
-    return int(request.match_info["id"])
+    lead_id = parse_id(request.match_info["id"])
+    if lead_id is None:
+        raise bad_request("invalid_id", "the lead id must be an integer from 1 to 2147483647", "线索编号不正确")
+    return lead_id
+
+
+def _text(body: dict, name: str) -> str:
+    value = body.get(name)
+    if value is not None and not isinstance(value, str):
+        raise bad_request(f"invalid_{name}", f"{name} must be a string", f"{name} 应为文字")
+    return value or ""
 
 
 async def file_lead(request: web.Request) -> web.Response:
-    await current_staff(request)
+    staff = await current_staff(request)
     body = await json_object(request)
     try:
         draft = LeadDraft(**body)
@@ -115,7 +126,7 @@ async def file_lead(request: web.Request) -> web.Response:
         raise bad_request("invalid_lead", "lead is invalid", "线索信息填写有误", describe(error))
     except TypeError as error:
         raise bad_request("invalid_lead", str(error), "线索信息填写有误")
-    filed = await asyncio.to_thread(request.app[LEADS_KEY].file, draft)
+    filed = await asyncio.to_thread(request.app[LEADS_KEY].file, draft, staff)
     body = {"lead": lead_to_dict(filed.lead), "created": filed.created, "merged_into": filed.merged_into}
     return web.json_response(
         body,
@@ -153,17 +164,17 @@ async def transition_lead(request: web.Request) -> web.Response:
     body = await json_object(request)
     try:
         to_state = LeadState(body.get("to_state"))
-    except ValueError:
+    except (ValueError, TypeError):
         allowed = ", ".join(s.value for s in LeadState)
         raise bad_request("invalid_state", f"to_state must be one of {allowed}", "目标状态不正确")
-    note, outcome = str(body.get("note") or ""), body.get("outcome")
+    note, outcome = _text(body, "note"), body.get("outcome")
     lead = await asyncio.to_thread(
         request.app[LEADS_KEY].transition,
         _lead_id(request),
         staff,
         to_state,
         note,
-        str(outcome) if outcome is not None else None,
+        _text(body, "outcome") if outcome is not None else None,
     )
     return web.json_response({"lead": lead_to_dict(lead)}, dumps=dumps)
 
@@ -175,8 +186,8 @@ async def refer_lead(request: web.Request) -> web.Response:
         request.app[LEADS_KEY].refer,
         _lead_id(request),
         staff,
-        str(body.get("department") or ""),
-        str(body.get("note") or ""),
+        _text(body, "department"),
+        _text(body, "note"),
     )
     return web.json_response({"lead": lead_to_dict(lead)}, dumps=dumps)
 
@@ -185,11 +196,9 @@ async def merge_lead(request: web.Request) -> web.Response:
     staff = await current_staff(request)
     body = await json_object(request)
     into = body.get("into")
-    if not isinstance(into, int) or isinstance(into, bool):
-        raise bad_request("invalid_into", "into must be a lead id (integer)", "请填写要并入的线索编号")
-    lead = await asyncio.to_thread(
-        request.app[LEADS_KEY].merge, _lead_id(request), into, staff, str(body.get("note") or "")
-    )
+    if not isinstance(into, int) or parse_id(into) is None:
+        raise bad_request("invalid_into", "into must be a lead id (integer 1-2147483647)", "请填写要并入的线索编号")
+    lead = await asyncio.to_thread(request.app[LEADS_KEY].merge, _lead_id(request), into, staff, _text(body, "note"))
     return web.json_response({"lead": lead_to_dict(lead)}, dumps=dumps)
 
 
@@ -248,11 +257,11 @@ def add_routes(app: web.Application) -> None:
     app.router.add_post("/api/v1/leads", file_lead)
     app.router.add_get("/api/v1/leads", list_leads)
     app.router.add_get("/api/v1/leads/export.csv", export_leads)
-    app.router.add_get(r"/api/v1/leads/{id:\d+}", get_lead)
-    app.router.add_post(r"/api/v1/leads/{id:\d+}/claim", claim_lead)
-    app.router.add_post(r"/api/v1/leads/{id:\d+}/transitions", transition_lead)
-    app.router.add_post(r"/api/v1/leads/{id:\d+}/referrals", refer_lead)
-    app.router.add_post(r"/api/v1/leads/{id:\d+}/merge", merge_lead)
+    app.router.add_get(r"/api/v1/leads/{id:[0-9]+}", get_lead)
+    app.router.add_post(r"/api/v1/leads/{id:[0-9]+}/claim", claim_lead)
+    app.router.add_post(r"/api/v1/leads/{id:[0-9]+}/transitions", transition_lead)
+    app.router.add_post(r"/api/v1/leads/{id:[0-9]+}/referrals", refer_lead)
+    app.router.add_post(r"/api/v1/leads/{id:[0-9]+}/merge", merge_lead)
 
 
 __all__ = ["LEADS_KEY", "add_routes", "lead_to_dict", "list_filters"]

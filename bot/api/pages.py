@@ -35,4 +35,5 @@ def local_time(value: datetime) -> str:
 def render(request: web.Request, template: str, context: dict, status: int = 200) -> web.Response:
     context.setdefault("message", request.query.get("msg"))
     context.setdefault("error", request.query.get("error"))
+    context.setdefault("csp_nonce", request.get("csp_nonce", ""))
     return aiohttp_jinja2.render_template(template, request, context, status=status)

@@ -18,7 +18,7 @@ from bot.api.pages import local_time, redirect, render
 from bot.errors import ServiceError
 from bot.hotline.routes import CALLS_KEY
 from bot.hotline.service import CallError
-from bot.leads.model import CAUSE_NAMES, SEVERITY_NAMES, Cause, Severity
+from bot.leads.model import CAUSE_NAMES, SEVERITY_NAMES, Cause, Forbidden, Severity
 
 SPEAKER_NAMES = {"caller": "来电人", "operator": "话务员"}
 URGENCY_KINDS = {"self_harm": "自伤风险", "threat_to_life": "生命危险"}
@@ -39,7 +39,7 @@ def _call_url(call_id: str, **query: str) -> str:
 
 async def calls_page(request: web.Request) -> web.Response:
     staff = await page_staff(request)
-    found = await asyncio.to_thread(request.app[CALLS_KEY].recent)
+    found = await asyncio.to_thread(request.app[CALLS_KEY].recent, staff=staff)
     rows = [
         {
             "call_id": c.call_id,
@@ -55,11 +55,13 @@ async def calls_page(request: web.Request) -> web.Response:
     return render(request, "calls.html", {"staff": staff, "calls": rows})
 
 
-async def _live_context(request: web.Request) -> dict:
+async def _live_context(request: web.Request, staff) -> dict:
     service = request.app[CALLS_KEY]
     call_id = request.match_info["call_id"]
     try:
-        call = await asyncio.to_thread(service.get, call_id)
+        call = await asyncio.to_thread(service.get, call_id, staff=staff)
+    except Forbidden as error:
+        raise web.HTTPForbidden(text=error.message_zh)
     except CallError as error:
         raise web.HTTPNotFound(text=error.message_zh)
     transcript = await asyncio.to_thread(service.transcript, call, 12)
@@ -79,7 +81,7 @@ async def _live_context(request: web.Request) -> dict:
 
 async def call_page(request: web.Request) -> web.Response:
     staff = await page_staff(request)
-    context = await _live_context(request)
+    context = await _live_context(request, staff)
     draft = context["assistance"].get("lead_draft") or {}
     return render(
         request,
@@ -95,16 +97,22 @@ async def call_page(request: web.Request) -> web.Response:
 
 
 async def live_fragment(request: web.Request) -> web.Response:
-    await page_staff(request)
-    return render(request, "call_live.html", await _live_context(request))
+    staff = await page_staff(request)
+    return render(request, "call_live.html", await _live_context(request, staff))
 
 
 async def _act(request: web.Request, action, done: str) -> web.Response:
-    await page_staff(request)
+    staff = await page_staff(request)
     call_id = request.match_info["call_id"]
     form = await request.post()
     try:
-        message = await asyncio.to_thread(action, request.app[CALLS_KEY], call_id, form)
+        await asyncio.to_thread(request.app[CALLS_KEY].get, call_id, staff=staff)  # before the form is read
+    except Forbidden as error:
+        raise web.HTTPForbidden(text=error.message_zh)
+    except CallError as error:
+        raise web.HTTPNotFound(text=error.message_zh)
+    try:
+        message = await asyncio.to_thread(action, request.app[CALLS_KEY], call_id, form, staff)
     except ServiceError as error:  # the call's and the queue's refusals, in Chinese
         raise redirect(_call_url(call_id, error=error.message_zh))
     except ValidationError:
@@ -113,7 +121,7 @@ async def _act(request: web.Request, action, done: str) -> web.Response:
 
 
 async def file_lead(request: web.Request) -> web.Response:
-    def action(service, call_id, form):
+    def action(service, call_id, form, staff):
         fields = {
             k: str(form.get(k, "")).strip() or None for k in ("cause", "severity", "region", "description", "place")
         }
@@ -121,20 +129,27 @@ async def file_lead(request: web.Request) -> web.Response:
         contact = {k: str(form.get(k, "")).strip() or None for k in ("name", "phone")}
         # Contact details are kept only with the caller's consent.
         fields["contact"] = contact if fields["consent"] and any(contact.values()) else None
-        lead_id = service.file_lead(call_id, fields)
+        lead_id = service.file_lead(call_id, fields, staff=staff)
         return f"已登记线索 #{lead_id}，已进入预警队列。"
 
     return await _act(request, action, "已登记。")
 
 
 async def end_call(request: web.Request) -> web.Response:
-    return await _act(request, lambda s, call_id, _f: s.end(call_id) and None, "通话已结束，请核对小结和工单类别。")
+    return await _act(
+        request,
+        lambda s, call_id, _f, staff: s.end(call_id, staff=staff) and None,
+        "通话已结束，请核对小结和工单类别。",
+    )
 
 
 async def edit_wrap_up(request: web.Request) -> web.Response:
-    def action(service, call_id, form):
+    def action(service, call_id, form, staff):
         service.edit(
-            call_id, str(form.get("summary", "")).strip() or None, str(form.get("category", "")).strip() or None
+            call_id,
+            str(form.get("summary", "")).strip() or None,
+            str(form.get("category", "")).strip() or None,
+            staff=staff,
         )
 
     return await _act(request, action, "小结已保存。")

@@ -12,6 +12,7 @@ from bot.api.auth import current_staff
 from bot.api.errors import bad_request, dumps, json_object
 from bot.hotline.service import CallService
 from bot.input_errors import describe
+from bot.inputs import INT4_MAX
 
 CALLS_KEY = web.AppKey("calls", CallService)
 LEAD_FIELDS = (
@@ -42,16 +43,19 @@ async def start_call(request: web.Request) -> web.Response:
     staff = await current_staff(request)
     body = await json_object(request)
     call = await asyncio.to_thread(
-        request.app[CALLS_KEY].start, _text(body, "call_id", 100), body.get("operator") or staff.name
+        request.app[CALLS_KEY].start,
+        _text(body, "call_id", 100),
+        _text(body, "operator", 100, required=False) or staff.name,
+        staff=staff,
     )
     return web.json_response({"call": call.to_dict()}, status=201, dumps=dumps)
 
 
 async def add_utterance(request: web.Request) -> web.Response:
-    await current_staff(request)
+    staff = await current_staff(request)
     body = await json_object(request)
     seq = body.get("seq")
-    if not isinstance(seq, int) or isinstance(seq, bool) or seq < 0:
+    if not isinstance(seq, int) or isinstance(seq, bool) or not 0 <= seq <= INT4_MAX:
         raise bad_request(
             "invalid_seq", "seq must be a non-negative integer (the utterance's order in the call)", "seq 应为非负整数"
         )
@@ -61,42 +65,46 @@ async def add_utterance(request: web.Request) -> web.Response:
         seq,
         _text(body, "speaker", 16),
         _text(body, "text", 2000),
+        staff=staff,
     )
     return web.json_response(assistance.to_dict(), dumps=dumps)
 
 
 async def get_call(request: web.Request) -> web.Response:
-    await current_staff(request)
-    call = await asyncio.to_thread(request.app[CALLS_KEY].get, request.match_info["call_id"])
+    staff = await current_staff(request)
+    call = await asyncio.to_thread(request.app[CALLS_KEY].get, request.match_info["call_id"], staff=staff)
     return web.json_response({"call": call.to_dict()}, dumps=dumps)
 
 
 async def end_call(request: web.Request) -> web.Response:
-    await current_staff(request)
-    call = await asyncio.to_thread(request.app[CALLS_KEY].end, request.match_info["call_id"])
+    staff = await current_staff(request)
+    call = await asyncio.to_thread(request.app[CALLS_KEY].end, request.match_info["call_id"], staff=staff)
     return web.json_response({"call": call.to_dict()}, dumps=dumps)
 
 
 async def edit_call(request: web.Request) -> web.Response:
-    await current_staff(request)
+    staff = await current_staff(request)
     body = await json_object(request)
     call = await asyncio.to_thread(
         request.app[CALLS_KEY].edit,
         request.match_info["call_id"],
         _text(body, "summary", 2000, required=False),
         _text(body, "category", 100, required=False),
+        staff=staff,
     )
     return web.json_response({"call": call.to_dict()}, dumps=dumps)
 
 
 async def file_call_lead(request: web.Request) -> web.Response:
-    await current_staff(request)
+    staff = await current_staff(request)
     body = await json_object(request)
     unknown = set(body) - set(LEAD_FIELDS)
     if unknown:
         raise bad_request("invalid_lead", f"unknown fields {sorted(unknown)}", "线索信息填写有误")
     try:
-        lead_id = await asyncio.to_thread(request.app[CALLS_KEY].file_lead, request.match_info["call_id"], body)
+        lead_id = await asyncio.to_thread(
+            request.app[CALLS_KEY].file_lead, request.match_info["call_id"], body, staff=staff
+        )
     except ValidationError as error:
         raise bad_request("invalid_lead", "lead is invalid", "线索信息填写有误", describe(error))
     return web.json_response(

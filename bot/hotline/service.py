@@ -15,10 +15,19 @@ from bot.db import utcnow
 from bot.errors import ServiceError
 from bot.hotline import assist
 from bot.hotline.tables import call_utterances, calls
-from bot.leads import LeadService, intake
+from bot.inputs import INT4_MAX, InputRefused, clean_text
+from bot.leads import LeadService, Staff, intake
+from bot.leads.access import confine, visible
 from bot.privacy import mask_pii
 
 SPEAKERS = ("caller", "operator")
+
+
+def _clean(value, field: str, limit: int) -> str:
+    try:
+        return clean_text(value, max_length=limit)
+    except InputRefused as refused:
+        raise CallError(f"{field}: {refused}", f"{refused.message_zh}（{field}）") from None
 
 
 class CallError(ServiceError):
@@ -43,6 +52,7 @@ class Call:
     id: int
     call_id: str
     operator: str
+    region: Optional[str]
     state: Dict[str, Any]
     started_at: dt.datetime
     ended_at: Optional[dt.datetime]
@@ -54,6 +64,7 @@ class Call:
         return {
             "call_id": self.call_id,
             "operator": self.operator,
+            "region": self.region,
             "started_at": self.started_at.isoformat(),
             "ended_at": self.ended_at.isoformat() if self.ended_at else None,
             "summary": self.summary,
@@ -68,35 +79,48 @@ class CallService:
         self._leads = leads
         self._clock = clock
 
-    def start(self, call_id: str, operator: str) -> Call:
-        """Idempotent: starting a call that exists returns it."""
+    # Every method takes the staff member acting: a call belongs to the region of whoever started it
+    # (bot/access.py), and another region's call is refused (403) like another region's lead.
+    def start(self, call_id: str, operator: str, *, staff: Staff) -> Call:
+        """Idempotent: starting a call that exists returns it (if it is in the staff member's region)."""
+        call_id, operator = _clean(call_id, "call_id", 100), _clean(operator, "operator", 100)
         try:
             with self._sessions.begin() as session:
                 session.execute(
                     insert(calls).values(
-                        call_id=call_id, operator=operator, state=assist.new_call(), started_at=self._clock()
+                        call_id=call_id,
+                        operator=operator,
+                        region=staff.region,
+                        state=assist.new_call(),
+                        started_at=self._clock(),
                     )
                 )
         except IntegrityError:
             pass
-        return self.get(call_id)
+        return self.get(call_id, staff=staff)
 
-    def get(self, call_id: str) -> Call:
+    def get(self, call_id: str, *, staff: Staff) -> Call:
+        call_id = _clean(call_id, "call_id", 100)
         with self._sessions() as session:
             row = session.execute(select(calls).where(calls.c.call_id == call_id)).mappings().first()
         if row is None:
             raise CallNotFound(f"no call {call_id!r}")
+        confine(staff, row["region"], f"call {call_id!r}")
         return Call(**row)
 
-    def hear(self, call_id: str, seq: int, speaker: str, text: str) -> assist.Assistance:
+    def hear(self, call_id: str, seq: int, speaker: str, text: str, *, staff: Staff) -> assist.Assistance:
         """One utterance. A resent utterance (same seq) is not heard twice: the assistance is computed
         from the state as it stands, without changing it."""
         if speaker not in SPEAKERS:
             raise CallError(f"speaker must be one of {SPEAKERS}", "说话人只能是来电人（caller）或话务员（operator）")
+        if isinstance(seq, bool) or not isinstance(seq, int) or not 0 <= seq <= INT4_MAX:
+            raise CallError("seq must be an integer from 0 to 2147483647", "seq 应为非负整数")
+        call_id, text = _clean(call_id, "call_id", 100), _clean(text, "text", 2000)
         with self._sessions.begin() as session:
             row = session.execute(select(calls).where(calls.c.call_id == call_id).with_for_update()).mappings().first()
             if row is None:
                 raise CallNotFound(f"no call {call_id!r}")
+            confine(staff, row["region"], f"call {call_id!r}")
             if row["ended_at"] is not None:
                 raise CallEnded(f"call {call_id!r} has ended")
             seen = session.execute(
@@ -132,42 +156,57 @@ class CallService:
             )
         return [dict(r) for r in reversed(rows)]
 
-    def recent(self, limit: int = 50) -> List[Call]:
-        """Calls still going first, then the latest ended ones."""
+    def recent(self, *, staff: Staff, limit: int = 50) -> List[Call]:
+        """The staff member's region's calls: still going first, then the latest ended ones."""
         with self._sessions() as session:
             rows = (
                 session.execute(
-                    select(calls).order_by(calls.c.ended_at.is_not(None), calls.c.started_at.desc()).limit(limit)
+                    select(calls)
+                    .where(visible(calls.c.region, staff))
+                    .order_by(calls.c.ended_at.is_not(None), calls.c.started_at.desc())
+                    .limit(limit)
                 )
                 .mappings()
                 .all()
             )
         return [Call(**row) for row in rows]
 
-    def end(self, call_id: str) -> Call:
+    def end(self, call_id: str, *, staff: Staff) -> Call:
         """End the call with a suggested summary and ticket category (kept if already edited)."""
-        call = self.get(call_id)
+        call = self.get(call_id, staff=staff)
         if call.ended_at is None:
             suggested = assist.summarise(call.state)
             with self._sessions.begin() as session:
                 session.execute(
                     update(calls)
                     .where(calls.c.id == call.id, calls.c.ended_at.is_(None))
-                    .values(ended_at=self._clock(), summary=suggested["summary"], category=suggested["category"])
+                    .values(
+                        ended_at=self._clock(),
+                        summary=mask_pii(suggested["summary"]),  # a summary is free text kept without consent
+                        category=suggested["category"],
+                    )
                 )
-        return self.get(call_id)
+        return self.get(call_id, staff=staff)
 
-    def edit(self, call_id: str, summary: Optional[str] = None, category: Optional[str] = None) -> Call:
-        call = self.get(call_id)
-        values = {k: v for k, v in (("summary", summary), ("category", category)) if v is not None}
+    def edit(
+        self, call_id: str, summary: Optional[str] = None, category: Optional[str] = None, *, staff: Staff
+    ) -> Call:
+        call = self.get(call_id, staff=staff)
+        values = {
+            k: mask_pii(_clean(v, k, limit))
+            for k, v, limit in (("summary", summary, 2000), ("category", category, 100))
+            if v is not None
+        }
         if values:
             with self._sessions.begin() as session:
                 session.execute(update(calls).where(calls.c.id == call.id).values(**values))
-        return self.get(call_id)
+        return self.get(call_id, staff=staff)
 
-    def file_lead(self, call_id: str, overrides: Dict[str, Any]) -> int:
-        """The call's lead draft, with the operator's changes, into the warning queue; once per call."""
-        call = self.get(call_id)
+    def file_lead(self, call_id: str, overrides: Dict[str, Any], *, staff: Staff) -> int:
+        """The call's lead draft, with the operator's changes, into the warning queue; once per call.
+
+        The lead's region must be the operator's own, or unknown (000000, for an admin to route)."""
+        call = self.get(call_id, staff=staff)
         given = {k: v for k, v in overrides.items() if v is not None}
         heard = assist.lead_draft(call.state) or {}
         draft = intake.draft_lead(
@@ -184,6 +223,8 @@ class CallService:
             screening=given.get("screening"),
             suggested_handling=given.get("suggested_handling"),
         )
+        if draft.region != intake.UNKNOWN_REGION:
+            confine(staff, draft.region, "a new lead")
         lead_id = self._leads.file(draft).lead_id
         with self._sessions.begin() as session:
             session.execute(update(calls).where(calls.c.id == call.id).values(lead_id=lead_id))

@@ -12,6 +12,7 @@ calls = Table(
     Column("id", Integer, primary_key=True, autoincrement=True),
     Column("call_id", String(100), nullable=False, unique=True),  # the hotline system's own id
     Column("operator", String(100), nullable=False),
+    Column("region", String(12), nullable=True),  # the starting staff member's: who may see the call
     Column("state", JSON, nullable=False),  # bot/hotline/assist.py's call state
     Column("started_at", UTCDateTime(), nullable=False),
     Column("ended_at", UTCDateTime(), nullable=True),

@@ -12,19 +12,19 @@ import re
 import unicodedata
 from typing import Optional
 
-_NOT_DIGIT = re.compile(r"\D")
+_NOT_DIGIT = re.compile(r"[^0-9]")  # not \D: that keeps full-width and other scripts' digits
 _ADDRESS_NOISE = re.compile(r"[\s,，.。、;；:：#\-—()（）]")
 
 
 def normalise_phone(phone: str) -> str:
-    digits = _NOT_DIGIT.sub("", phone)
+    digits = _NOT_DIGIT.sub("", unicodedata.normalize("NFKC", phone))
     if len(digits) == 13 and digits.startswith("86"):
         digits = digits[2:]
     return digits
 
 
 def normalise_id_number(id_number: str) -> str:
-    return re.sub(r"\s", "", id_number).upper()
+    return re.sub(r"[^0-9X]", "", unicodedata.normalize("NFKC", id_number).upper())
 
 
 def normalise_address(address: str) -> str:

@@ -22,6 +22,7 @@ a `LeadDraft` (the API's JSON body aside). The rules it applies, once:
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 from typing import Any, Optional
 
@@ -29,7 +30,7 @@ from bot.leads.draft import LeadDraft
 from bot.leads.model import Cause, Handling, Severity, SourceChannel
 from bot.privacy import mask_pii
 
-REGION_CODE = re.compile(r"\d{2,12}")  # as LeadDraft.region accepts
+REGION_CODE = re.compile(r"[0-9]{2,12}")  # as LeadDraft.region accepts (after NFKC); not \d: any script's digits
 UNKNOWN_REGION = "000000"  # no region known: the lead waits for an admin to route it
 CHAT = "chat"  # a resident's conversation with the assistant, whatever its input channel
 HOTLINE = "hotline"  # a 12345 operator's call
@@ -60,7 +61,7 @@ def source_channel(input_channel: Optional[str]) -> SourceChannel:
 
 def lead_region(code: Any) -> str:
     """The region a lead is filed with: the administrative code given, else `UNKNOWN_REGION`."""
-    code = code.strip() if isinstance(code, str) else ""
+    code = unicodedata.normalize("NFKC", code.strip()) if isinstance(code, str) else ""
     return code if REGION_CODE.fullmatch(code) else UNKNOWN_REGION
 
 

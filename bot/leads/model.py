@@ -128,14 +128,11 @@ HANDLING_NAMES = {
 class Staff:
     name: str
     office: str
-    region: str  # administrative code; the staff member sees leads whose region starts with it
+    region: str  # administrative code; what the staff member sees: bot/access.py
     role: StaffRole
     token_hash: str
     active: bool = True
     id: Optional[int] = None
-
-    def can_see(self, region: str) -> bool:
-        return self.role is StaffRole.admin or region.startswith(self.region)
 
 
 @dataclass
@@ -162,6 +159,8 @@ class Lead:
     merged_into_id: Optional[int] = None
     claimed_by_id: Optional[int] = None
     updated_at: Optional[datetime] = None
+    filer: str = ""  # "staff:<id>" or the filing channel: idempotency keys are unique per filer
+    draft_hash: Optional[str] = None
     id: Optional[int] = None
 
     @property
@@ -209,6 +208,12 @@ class TransitionRefused(LeadError):
 class ClaimConflict(LeadError):
     code = "claim_conflict"
     message_zh = "这条线索已被其他人认领或状态已变化，请刷新后再试"
+    status = 409
+
+
+class IdempotencyConflict(LeadError):
+    code = "idempotency_conflict"
+    message_zh = "这个请求编号已用于另一份不同的登记；重试请原样重发，新的登记请换一个编号"
     status = 409
 
 

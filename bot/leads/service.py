@@ -13,7 +13,9 @@ from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.db import utcnow
+from bot.inputs import MAX_TEXT, InputRefused, clean_text, parse_id
 from bot.knowledge import rules as knowledge_rules
+from bot.leads.access import confine, may_see, visible
 from bot.leads.draft import LeadDraft
 from bot.leads.household import household_key
 from bot.leads.model import (
@@ -22,8 +24,8 @@ from bot.leads.model import (
     SEVERITY_RANK,
     TRANSITIONS,
     ClaimConflict,
-    Forbidden,
     Handling,
+    IdempotencyConflict,
     InvalidLead,
     Lead,
     LeadEvent,
@@ -35,6 +37,7 @@ from bot.leads.model import (
     more_severe,
 )
 from bot.leads.tables import lead_events, leads
+from bot.privacy import mask_pii
 
 
 @lru_cache(maxsize=1)
@@ -43,12 +46,12 @@ def due_hours() -> dict:
     return {Severity(name): hours for name, hours in knowledge_rules.due_hours().items()}
 
 
-# The lead already filed under this key, and the household's open lead (NULL matches nothing).
+# The lead this filer already filed under this key, and the household's open lead (NULL matches nothing).
 _KEY_OR_OPEN_HOUSEHOLD = (
     select(leads)
     .where(
         or_(
-            leads.c.idempotency_key == bindparam("key"),
+            and_(leads.c.filer == bindparam("filer"), leads.c.idempotency_key == bindparam("key")),
             and_(
                 leads.c.household_key == bindparam("household"),
                 leads.c.state.in_(sorted(state.value for state in OPEN_STATES)),
@@ -57,6 +60,32 @@ _KEY_OR_OPEN_HOUSEHOLD = (
     )
     .order_by(leads.c.id)
 )
+
+
+class _Raced(Exception):
+    """The household's open lead changed between our look-up and our update: look again."""
+
+
+def _kept(text: Optional[str], consented: bool) -> Optional[str]:
+    """Free text as stored: in full only with the person's consent, else with ID and phone numbers masked."""
+    return text if consented or text is None else mask_pii(text)
+
+
+def _kept_json(value, consented: bool):
+    if consented or value is None:
+        return value
+    if isinstance(value, dict):
+        return {k: _kept_json(v, consented) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_kept_json(v, consented) for v in value]
+    return mask_pii(value) if isinstance(value, str) else value
+
+
+def _clean(value, field: str, max_length: int = MAX_TEXT) -> str:
+    try:
+        return clean_text(value, max_length=max_length)
+    except InputRefused as refused:
+        raise InvalidLead(f"{field}: {refused}", f"{refused.message_zh}（{field}）") from None
 
 
 @dataclass
@@ -81,8 +110,14 @@ class LeadService:
         return self._clock()
 
     # --- filing ----------------------------------------------------------------------------------
-    def file(self, draft: LeadDraft) -> Filed:
-        """File a lead once per idempotency key. Committed before this returns."""
+    def file(self, draft: LeadDraft, filer: Optional[Staff] = None) -> Filed:
+        """File a lead once per (filer, idempotency key). Committed before this returns.
+
+        `filer`: the staff member filing through the API, confined to their region; None for a channel
+        (WeChat, the hotline, the chat), whose leads may come from anywhere.
+        """
+        if filer is not None:
+            confine(filer, draft.region, "a new lead")
         contact = draft.contact
         key = None
         if contact is not None:
@@ -94,12 +129,13 @@ class LeadService:
                 address=contact.address,
             )
         # A concurrent filer can take the key or open the household's lead between our look-up and
-        # our insert; the unique indexes refuse us, and the next attempt finds the winner's lead.
+        # our insert; the unique indexes refuse us (or our conditional update finds the household's lead
+        # moved on), and the next attempt finds the winner's lead.
         # A connection the database dropped (a restart) is replaced by the pool; one more try.
         for attempt in range(1, 4):
             try:
-                return self._file_once(draft, key)
-            except IntegrityError:
+                return self._file_once(draft, key, filer)
+            except (IntegrityError, _Raced):
                 if attempt == 3:
                     raise
             except DBAPIError as error:
@@ -107,26 +143,30 @@ class LeadService:
                     raise
         raise AssertionError("unreachable")
 
-    def _file_once(self, draft: LeadDraft, key: Optional[str]) -> Filed:
+    def _file_once(self, draft: LeadDraft, key: Optional[str], filer: Optional[Staff]) -> Filed:
         # Core statements, one look-up and two inserts: filing is the hot path of the queue.
         now = self._clock()
         contact = draft.contact
         consented = bool(draft.consent and contact is not None)
+        identity = f"staff:{filer.id}" if filer is not None else draft.source_channel.value
+        fingerprint = draft.fingerprint()
         values = dict(
+            filer=identity,
             idempotency_key=draft.idempotency_key,
+            draft_hash=fingerprint,
             source_channel=draft.source_channel,
             conversation_id=draft.conversation_id,
             cause=draft.cause,
             severity=draft.severity,
-            description=draft.description,
+            description=_kept(draft.description, consented),
             region=draft.region,
-            place=draft.place,
+            place=_kept(draft.place, consented),
             contact_name=contact.name if consented else None,
             contact_phone=contact.phone if consented else None,
             contact_address=contact.address if consented else None,
             consent_at=now if consented and not contact.is_empty() else None,
             household_key=key,
-            screening=draft.screening,
+            screening=_kept_json(draft.screening, consented),
             suggested_handling=draft.suggested_handling,
             state=LeadState.new,
             created_at=now,
@@ -135,20 +175,29 @@ class LeadService:
         )
         with self._sessions.begin() as session:
             rows = (
-                session.execute(_KEY_OR_OPEN_HOUSEHOLD, {"key": draft.idempotency_key, "household": key})
+                session.execute(
+                    _KEY_OR_OPEN_HOUSEHOLD, {"filer": identity, "key": draft.idempotency_key, "household": key}
+                )
                 .mappings()
                 .all()
             )
             for row in rows:
-                if row["idempotency_key"] == draft.idempotency_key:  # a retry: answer with what was filed then
-                    return Filed(Lead(**row), created=False, merged_into=row["merged_into_id"])
+                if row["filer"] == identity and row["idempotency_key"] == draft.idempotency_key:
+                    if row["draft_hash"] is not None and row["draft_hash"] != fingerprint:
+                        raise IdempotencyConflict(f"key {draft.idempotency_key!r} was used for a different filing")
+                    return Filed(Lead(**row), created=False, merged_into=row["merged_into_id"])  # a retry
             household_lead = rows[0] if rows else None
+            if household_lead is not None and filer is not None and not may_see(filer, household_lead["region"]):
+                # The household's open lead is in a region this filer may not see: linking would reveal
+                # it (merged_into) and change it. This report stands alone, outside the household's chain.
+                household_lead = None
+                values["household_key"] = None
             if household_lead is not None:
                 values["state"] = LeadState.merged
                 values["merged_into_id"] = household_lead["id"]
-                self._escalate(session, household_lead, draft.severity, now)
+                self._link(session, household_lead, draft.severity, now)
             lead_id = session.execute(insert(leads), values).inserted_primary_key[0]
-            actor = draft.source_channel.value
+            actor = draft.source_channel.value if filer is None else identity
             events = [
                 dict(
                     lead_id=lead_id,
@@ -157,7 +206,7 @@ class LeadService:
                     kind="filed",
                     from_state=None,
                     to_state=values["state"],
-                    note=draft.description[:200],
+                    note=values["description"][:200],
                 )
             ]
             if household_lead is not None:
@@ -177,13 +226,17 @@ class LeadService:
         return Filed(Lead(id=lead_id, **values), created=True, merged_into=values.get("merged_into_id"))
 
     @staticmethod
-    def _escalate(session: Session, lead, severity: Severity, now) -> None:
-        """A more severe report on the household's open lead raises its severity and its due time."""
+    def _link(session: Session, lead, severity: Severity, now) -> None:
+        """Touch the household's open lead, still in the state we read (else _Raced); a more severe
+        report raises its severity and brings its due time forward."""
+        values = {"updated_at": now}
         if more_severe(severity, lead["severity"]):
-            due_at = min(lead["due_at"], now + timedelta(hours=due_hours()[severity]))
-            session.execute(
-                update(leads).where(leads.c.id == lead["id"]).values(severity=severity, due_at=due_at, updated_at=now)
-            )
+            values.update(severity=severity, due_at=min(lead["due_at"], now + timedelta(hours=due_hours()[severity])))
+        result = session.execute(
+            update(leads).where(leads.c.id == lead["id"], leads.c.state == lead["state"]).values(**values)
+        )
+        if result.rowcount != 1:
+            raise _Raced()
 
     # --- reading ---------------------------------------------------------------------------------
     def get(self, lead_id: int, staff: Staff) -> Tuple[Lead, List[LeadEvent]]:
@@ -206,8 +259,7 @@ class LeadService:
         limit: int = 200,
     ) -> List[Lead]:
         query = select(Lead)
-        if staff.role.value != "admin":
-            query = query.where(leads.c.region.startswith(staff.region, autoescape=True))
+        query = query.where(visible(leads.c.region, staff))
         if states:
             query = query.where(leads.c.state.in_([s.value for s in states]))
         if cause is not None:
@@ -230,19 +282,26 @@ class LeadService:
             return list(session.scalars(query.order_by(rank, leads.c.due_at, leads.c.id).limit(limit)))
 
     # --- working a lead --------------------------------------------------------------------------
+    # Every change of state is an update conditional on the state we read (`_move`): of two staff acting
+    # at once exactly one wins, the other gets ClaimConflict (409), and the history's from_state is true.
+    @staticmethod
+    def _move(session: Session, lead_id: int, expected: LeadState, **values) -> None:
+        result = session.execute(
+            update(leads)
+            .where(leads.c.id == lead_id, leads.c.state == expected.value)
+            .values(**values)
+            .execution_options(synchronize_session=False)
+        )
+        if result.rowcount != 1:
+            raise ClaimConflict(f"lead {lead_id} is no longer {expected.value}")
+
     def claim(self, lead_id: int, staff: Staff) -> Lead:
-        """Atomic: of two staff claiming at once, exactly one wins (a conditional update)."""
         now = self._clock()
         with self._sessions.begin() as session:
             self._visible(session, lead_id, staff)
-            result = session.execute(
-                update(leads)
-                .where(leads.c.id == lead_id, leads.c.state == LeadState.new.value)
-                .values(state=LeadState.claimed.value, claimed_by_id=staff.id, updated_at=now)
-                .execution_options(synchronize_session=False)
+            self._move(
+                session, lead_id, LeadState.new, state=LeadState.claimed.value, claimed_by_id=staff.id, updated_at=now
             )
-            if result.rowcount != 1:
-                raise ClaimConflict(f"lead {lead_id} is no longer new")
             session.add(LeadEvent(lead_id, now, f"staff:{staff.id}", "claimed", LeadState.new, LeadState.claimed, ""))
         return self._load(lead_id)
 
@@ -251,7 +310,9 @@ class LeadService:
     ) -> Lead:
         if to_state in (LeadState.merged,):
             raise TransitionRefused("use merge() to merge leads")
-        if to_state is LeadState.resolved and not (outcome or "").strip():
+        note = _clean(note, "note")
+        outcome = None if outcome is None else _clean(outcome, "outcome")
+        if to_state is LeadState.resolved and not outcome:
             raise InvalidLead("resolving a lead needs its outcome", "办结时请填写办理结果")
         now = self._clock()
         with self._sessions.begin() as session:
@@ -259,41 +320,37 @@ class LeadService:
             from_state = lead.state
             if to_state not in TRANSITIONS[from_state]:
                 raise TransitionRefused(f"lead {lead_id}: {from_state.value} → {to_state.value} is not allowed")
+            consented = lead.consent_at is not None
             values = {"state": to_state.value, "updated_at": now}
             if to_state is LeadState.resolved:
-                values["outcome"] = outcome.strip()
+                values["outcome"] = _kept(outcome, consented)
             if to_state is LeadState.new:
                 values["claimed_by_id"] = None
-            # Conditional on the state we read: a concurrent change makes this one fail, not overwrite.
             try:
-                result = session.execute(
-                    update(leads)
-                    .where(leads.c.id == lead_id, leads.c.state == from_state.value)
-                    .values(**values)
-                    .execution_options(synchronize_session=False)
-                )
+                self._move(session, lead_id, from_state, **values)
             except IntegrityError:  # reopening while the household has another open lead
                 raise TransitionRefused(
                     f"lead {lead_id}: its household has another open lead",
                     "这个家庭已有一条正在办理的线索，请在那条线索上继续办理，或先将其办结",
                 ) from None
-            if result.rowcount != 1:
-                raise ClaimConflict(f"lead {lead_id} changed while you were working on it")
-            session.add(LeadEvent(lead_id, now, f"staff:{staff.id}", "transition", from_state, to_state, note))
+            session.add(
+                LeadEvent(lead_id, now, f"staff:{staff.id}", "transition", from_state, to_state, _kept(note, consented))
+            )
         return self._load(lead_id)
 
     def refer(self, lead_id: int, staff: Staff, department: str, note: str = "") -> Lead:
         if department not in DEPARTMENTS:
             raise InvalidLead(
-                f"unknown department {department!r}; one of {', '.join(DEPARTMENTS)}", "请选择要推送的部门"
+                f"unknown department {department!r:.40}; one of {', '.join(DEPARTMENTS)}", "请选择要推送的部门"
             )
+        note = _clean(note, "note")
         now = self._clock()
         with self._sessions.begin() as session:
             lead = self._visible(session, lead_id, staff)
             if not lead.is_open:
                 raise TransitionRefused(f"lead {lead_id} is {lead.state.value}; only open leads are referred")
-            lead.suggested_handling = Handling.refer
-            lead.updated_at = now
+            self._move(session, lead_id, lead.state, suggested_handling=Handling.refer.value, updated_at=now)
+            note = _kept(note, lead.consent_at is not None)
             session.add(
                 LeadEvent(
                     lead_id,
@@ -310,6 +367,7 @@ class LeadService:
     def merge(self, lead_id: int, into_id: int, staff: Staff, note: str = "") -> Lead:
         if lead_id == into_id:
             raise TransitionRefused("a lead cannot be merged into itself")
+        note = _clean(note, "note")
         now = self._clock()
         with self._sessions.begin() as session:
             lead = self._visible(session, lead_id, staff)
@@ -318,27 +376,31 @@ class LeadService:
                 raise TransitionRefused(f"lead {lead_id} is {lead.state.value} and cannot be merged")
             if not target.is_open:
                 raise TransitionRefused(f"lead {into_id} is {target.state.value}; merge into an open lead")
-            from_state = lead.state
-            lead.state = LeadState.merged
-            lead.merged_into_id = into_id
-            lead.updated_at = now
+            from_state, target_state = lead.state, target.state
+            # Both conditional: the lead must not have been claimed meanwhile, nor the target closed.
+            self._move(
+                session, lead_id, from_state, state=LeadState.merged.value, merged_into_id=into_id, updated_at=now
+            )
+            self._move(session, into_id, target_state, updated_at=now)
             actor = f"staff:{staff.id}"
+            note = _kept(note, lead.consent_at is not None)
             session.add(
                 LeadEvent(
                     lead_id, now, actor, "merged", from_state, LeadState.merged, f"并入 #{into_id}：{note}".rstrip("：")
                 )
             )
-            session.add(LeadEvent(into_id, now, actor, "linked", target.state, target.state, f"线索 #{lead_id} 已并入"))
+            session.add(LeadEvent(into_id, now, actor, "linked", target_state, target_state, f"线索 #{lead_id} 已并入"))
         return self._load(lead_id)
 
     # --- helpers ---------------------------------------------------------------------------------
     @staticmethod
     def _visible(session: Session, lead_id: int, staff: Staff) -> Lead:
+        if parse_id(lead_id) is None:  # beyond the id column: a 400, not a database error
+            raise InvalidLead(f"{lead_id!r:.40} is not a lead id", "线索编号不正确")
         lead = session.get(Lead, lead_id)
         if lead is None:
             raise LeadNotFound(f"no lead {lead_id}")
-        if not staff.can_see(lead.region):
-            raise Forbidden(f"staff {staff.id} ({staff.region}) may not see lead {lead_id} ({lead.region})")
+        confine(staff, lead.region, f"lead {lead_id}")
         return lead
 
     def _load(self, lead_id: int) -> Lead:

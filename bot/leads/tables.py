@@ -2,7 +2,20 @@
 
 from __future__ import annotations
 
-from sqlalchemy import JSON, Boolean, Column, Enum, ForeignKey, Index, Integer, String, Table, Text, text
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Column,
+    Enum,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+    text,
+)
 
 from bot.db import UTCDateTime, mapper_registry, metadata
 from bot.leads.model import (
@@ -35,11 +48,24 @@ staff = Table(
     Column("active", Boolean, nullable=False, default=True),
 )
 
+# A console login: the cookie holds a random session id, this table only its hash; logout revokes it.
+staff_sessions = Table(
+    "staff_sessions",
+    metadata,
+    Column("id_hash", String(64), primary_key=True),
+    Column("staff_id", Integer, ForeignKey("staff.id"), nullable=False),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Column("revoked_at", UTCDateTime(), nullable=True),
+)
+
 leads = Table(
     "leads",
     metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),
-    Column("idempotency_key", String(200), nullable=False, unique=True),
+    # Unique per filer ("staff:<id>", or the channel that filed it), never across filers.
+    Column("filer", String(64), nullable=False),
+    Column("idempotency_key", String(200), nullable=False),
+    Column("draft_hash", String(64), nullable=True),  # the filing a replay must repeat
     Column("source_channel", _enum(SourceChannel, "source_channel"), nullable=False),
     Column("conversation_id", String(255), nullable=True),
     Column("cause", _enum(Cause, "lead_cause"), nullable=False),
@@ -61,6 +87,7 @@ leads = Table(
     Column("created_at", UTCDateTime(), nullable=False),
     Column("updated_at", UTCDateTime(), nullable=True),
     Column("due_at", UTCDateTime(), nullable=False),
+    UniqueConstraint("filer", "idempotency_key", name="uq_leads_filer"),
 )
 
 # One household, one chain: at most one open lead per household key. The service links a second

@@ -6,7 +6,6 @@ import pytest
 from aiohttp.test_utils import TestClient, TestServer
 
 from bot.api.app import create_app
-from bot.api.auth import TOKEN_COOKIE
 from bot.hotline import CallService
 from bot.leads import LeadService, StaffRole, StaffService
 
@@ -18,7 +17,7 @@ async def console(sessions):
     leads = LeadService(sessions, b"operator-page")
     app = create_app(leads=leads, staff=staff, calls=CallService(sessions, leads))
     async with TestClient(TestServer(app)) as client:
-        client.session.cookie_jar.update_cookies({TOKEN_COOKIE: token})
+        assert (await client.post("/console/login", data={"token": token})).status == 200  # the session cookie
         client.api_headers = {"Authorization": f"Bearer {token}"}
         yield client
 

@@ -3,6 +3,7 @@ next question, facts, an urgency flag, a lead filed once, and an editable summar
 
 from __future__ import annotations
 
+import functools
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
@@ -19,9 +20,20 @@ TRANSCRIPT = [
 ]
 
 
+class AsStaff:
+    """The call service as one staff member uses it: every call passes who is acting (the region guard)."""
+
+    def __init__(self, service: CallService, staff) -> None:
+        self._service, self._staff = service, staff
+
+    def __getattr__(self, name):
+        return functools.partial(getattr(self._service, name), staff=self._staff)
+
+
 @pytest.fixture
 def calls(sessions):
-    return CallService(sessions, LeadService(sessions, b"test"))
+    operator, _ = StaffService(sessions).create("话务员007", "12345热线", "22", StaffRole.county_supervisor)
+    return AsStaff(CallService(sessions, LeadService(sessions, b"test")), operator)
 
 
 def play(calls, call_id="call-1"):
