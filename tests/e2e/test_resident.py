@@ -29,18 +29,18 @@ QUESTIONS = {
 
 # How a resident answers each question, recognised by words of the question.
 ANSWERS = {
-    "dibao": {"哪个省": "吉林长春", "城市": "城里", "财产": "没超"},
-    "near_dibao": {"哪个省": "吉林", "几口人": "三口人", "每月总收入": "两千四", "城市": "城市", "财产": "在限额以内"},
+    "dibao": {"哪个省": "吉林长春", "城市": "城里", "存款": "没超"},
+    "near_dibao": {"哪个省": "吉林", "几口人": "三口人", "每月总收入": "两千四", "城市": "城市", "存款": "在限额以内"},
     "rigid_expense": {
         "哪个省": "长春",
         "几口人": "4口人",
         "每月总收入": "每月六千",
         "城市": "城镇",
-        "财产": "符合",
+        "存款": "符合",
         "必需开支": "五万零四百",
         "全家总收入一共": "一年七万二",
     },
-    "tekun": {"哪个省": "吉林", "城市": "城里", "多少岁": "82岁", "财产": "没超", "赡养": "没有"},
+    "tekun": {"哪个省": "吉林", "城市": "城里", "多少岁": "82岁", "存款": "没超", "赡养": "没有"},
 }
 FIRST = {
     "dibao": "三口人一个月一千二能吃低保吗",
@@ -100,7 +100,7 @@ def test_the_residents_conversation(stack):
         f"{stack.api_url}/api/v1/leads/{lead_id}", headers={"Authorization": f"Bearer {token}"}, timeout=30
     ).json()
     assert lead["lead"]["conversation_id"] == sender
-    assert (lead["lead"]["cause"], lead["lead"]["severity"], lead["lead"]["region"]) == ("disaster", "urgent", "220100")
+    assert (lead["lead"]["cause"], lead["lead"]["severity"], lead["lead"]["region"]) == ("disaster", "urgent", "220104")
     assert lead["lead"]["contact"]["phone"] == "13912345678"
     browser = requests.Session()  # the console signs in with the token and keeps a session cookie
     browser.post(f"{stack.api_url}/console/login", data={"token": token}, timeout=30)
