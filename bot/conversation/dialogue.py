@@ -221,42 +221,14 @@ class Dialogue:
                 pending.update(kind=found.kind, severity=found.severity.value, cause=found.cause.value)
             pending["confirmed"] = True
         else:
-            state["emergency"] = {
-                "text": text,
-                "message_id": message.message_id,
-                "channel": message.channel,
-                "kind": found.kind,
-                "severity": found.severity.value,
-                "cause": found.cause.value,
-                "confirmed": True,  # the rules saw it: filed even without contact details
-                "stage": "consent",
-                "prompts": 0,
-                "consent": None,
-                "phone": None,
-                "place": None,
-                "region": find_region(text),
-            }
+            state["emergency"] = _pending(message, text, found.kind, found.severity.value, found.cause.value, True)
         self._next_prompt(out, message)
 
     def _unconfirmed_emergency(self, out: Outcome, message: Message, text: str) -> None:
         """The classifier alone thinks this is an emergency: say what to do now, file only if asked to."""
         state = out.state
         out.say(generic_advice())
-        state["emergency"] = {
-            "text": text,
-            "message_id": message.message_id,
-            "channel": message.channel,
-            "kind": "other",
-            "severity": "urgent",
-            "cause": "other",
-            "confirmed": False,
-            "stage": "consent",
-            "prompts": 0,
-            "consent": None,
-            "phone": None,
-            "place": None,
-            "region": find_region(text),
-        }
+        state["emergency"] = _pending(message, text, "other", "urgent", "other", False)
         out.say(CONFIRM_PROMPT)
         state["emergency"]["prompts"] = 1
 
@@ -547,6 +519,26 @@ def _deep(value: Any) -> Any:
     if isinstance(value, list):
         return [_deep(v) for v in value]
     return value
+
+
+def _pending(message: Message, text: str, kind: str, severity: str, cause: str, confirmed: bool) -> Dict[str, Any]:
+    """An emergency collecting consent, phone and place; `confirmed`: the rules saw it, so it is filed even
+    without contact details (the classifier alone: filed only if the resident asks for it)."""
+    return {
+        "text": text,
+        "message_id": message.message_id,
+        "channel": message.channel,
+        "kind": kind,
+        "severity": severity,
+        "cause": cause,
+        "confirmed": confirmed,
+        "stage": "consent",
+        "prompts": 0,
+        "consent": None,
+        "phone": None,
+        "place": None,
+        "region": find_region(text),
+    }
 
 
 _SEVERITY_ORDER = {"life_threatening": 0, "urgent": 1, "normal": 2}
