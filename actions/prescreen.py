@@ -40,7 +40,7 @@ class ActionStartPrescreen(Action):
         else:
             region = tracker.get_slot("region")
             # A region the resident named is reused; "CN" (they did not know) is asked again.
-            turn = prescreen.start(text, region=region if region and region.isdigit() else None)
+            turn = prescreen.start(text, region=region if region and region.isascii() and region.isdigit() else None)
         return [SlotSet(name, value) for name, value in _turn_events(turn).items() if name != "region" or value]
 
 
