@@ -25,6 +25,7 @@ import time
 from pathlib import Path
 from typing import List, Optional
 
+from bot.privacy import mask_logs
 from bot.settings import PROJECT_ROOT, get_settings
 
 MODEL_NAME = "jiuzhu"
@@ -239,6 +240,7 @@ def main(argv: Optional[List[str]] = None) -> int:
         return cmd_rasa(argv[1:])  # everything after `rasa` belongs to Rasa
     level = get_settings().log_level
     logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    mask_logs()  # no ID or phone number reaches a log line in full, whatever logged it
     if level != "DEBUG":
         logging.getLogger("alembic").setLevel(logging.WARNING)  # a line per plugin and migration on every start
     args = build_parser().parse_args(argv)

@@ -9,6 +9,7 @@ the spans found are the spans of the original text, which keeps its own characte
 
 from __future__ import annotations
 
+import logging
 import re
 from typing import Optional
 
@@ -69,3 +70,25 @@ def mask_pii(text: str) -> str:
     text = _mask(_ID_NUMBER, text, "********")
     text = _mask(_MOBILE, text, "****")
     return _mask(_LANDLINE, text, "-****")
+
+
+class MaskingFilter(logging.Filter):
+    """On a handler: every record it writes, message and traceback, passes `mask_pii` first (an
+    exception's text may quote what a resident typed)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        record.msg, record.args = mask_pii(record.getMessage()), None
+        if record.exc_info and not record.exc_text:
+            record.exc_text = logging.Formatter().formatException(record.exc_info)
+        if record.exc_text:
+            record.exc_text = mask_pii(record.exc_text)
+        if record.stack_info:
+            record.stack_info = mask_pii(record.stack_info)
+        return True
+
+
+def mask_logs(logger: Optional[logging.Logger] = None) -> None:
+    """Put the masking filter on every handler of the logger (the root by default)."""
+    for handler in (logger or logging.getLogger()).handlers:
+        if not any(isinstance(f, MaskingFilter) for f in handler.filters):
+            handler.addFilter(MaskingFilter())

@@ -112,3 +112,25 @@ def test_an_id_number_is_not_taken_for_a_phone():
 def test_everyday_figures_are_not_masked():
     text = "三口人一个月收入1200元，2024年申请，低保标准560，二〇二四年十二月，门牌 12-3-401"
     assert mask_pii(text) == text
+
+
+def test_log_lines_and_tracebacks_are_masked():
+    import io
+    import logging
+
+    from bot.privacy import mask_logs
+
+    out = io.StringIO()
+    logger = logging.getLogger("test.masking")
+    logger.propagate = False
+    handler = logging.StreamHandler(out)
+    logger.addHandler(handler)
+    mask_logs(logger)
+    try:
+        raise ValueError("bad id 110101199003074518")
+    except ValueError:
+        logger.exception("filing for %s failed", "电话139 1234 5678")
+    logger.removeHandler(handler)
+    logged = out.getvalue()
+    assert "filing for" in logged and "ValueError" in logged
+    assert "19900307" not in logged and "1234" not in logged

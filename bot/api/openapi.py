@@ -97,16 +97,20 @@ def openapi_document() -> dict:
         "/api/v1/leads": {
             "post": {
                 **secured,
-                "summary": "file a lead (idempotent per idempotency_key; merged into the household's open lead)",
+                "summary": "file a lead in the caller's region (idempotent per caller and idempotency_key; merged into "
+                "the household's open lead when the caller may see it)",
                 "requestBody": {
                     "required": True,
                     "content": {"application/json": {"schema": {"$ref": "#/components/schemas/LeadDraft"}}},
                 },
                 "responses": {
                     "201": {"description": "filed"},
-                    "200": {"description": "this key was filed before: the same lead"},
+                    "200": {"description": "this caller filed this key before, with the same draft: the same lead"},
                     "400": bad,
                     "401": err("no or bad token"),
+                    "403": err("the region is outside the caller's"),
+                    "409": err("idempotency_conflict: this caller used the key for a different draft"),
+                    "429": err("too many wrong tokens from this address; see Retry-After"),
                     "503": err("database unavailable: nothing was accepted, retry with the same key"),
                 },
             },

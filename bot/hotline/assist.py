@@ -140,7 +140,7 @@ def lead_draft(state: Dict[str, Any]) -> Optional[dict]:
         "cause": urgency["cause"],
         "severity": urgency["severity"],
         "description": urgency["utterance"],
-        "region": region if region and region.isdigit() else None,
+        "region": region if region and region.isascii() and region.isdigit() else None,
         "source_channel": intake.source_channel(intake.HOTLINE).value,
     }
 

@@ -207,6 +207,8 @@ class CallService:
 
         The lead's region must be the operator's own, or unknown (000000, for an admin to route)."""
         call = self.get(call_id, staff=staff)
+        if call.lead_id is not None:  # filed already: a second click (even with edited fields) gets that lead
+            return call.lead_id
         given = {k: v for k, v in overrides.items() if v is not None}
         heard = assist.lead_draft(call.state) or {}
         draft = intake.draft_lead(

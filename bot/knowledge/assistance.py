@@ -12,7 +12,7 @@ from bot.knowledge.files import KNOWLEDGE_DIR, KnowledgeFileError, validated
 
 ASSISTANCE_DIR = KNOWLEDGE_DIR / "assistance"
 Text = constr(strip_whitespace=True, min_length=1)
-Id = constr(regex=r"^[a-z][a-z0-9_]*$")
+Id = constr(regex=r"^[a-z][a-z0-9_]*\Z")
 # The layers a household may fall in (bot/eligibility/engine.py), and `none` for any household.
 LAYERS = ("tekun", "dibao", "near_dibao", "rigid_expense", "none")
 

@@ -33,7 +33,7 @@ class _Entry(BaseModel):
 
 
 def load_catalogue() -> Dict[str, ParameterSpec]:
-    entries = validated(CATALOGUE_FILE, Dict[constr(regex=r"^[a-z][a-z0-9_]*$"), _Entry])
+    entries = validated(CATALOGUE_FILE, Dict[constr(regex=r"^[a-z][a-z0-9_]*\Z"), _Entry])
     return {name: ParameterSpec(e.kind, e.unit, e.label, e.description) for name, e in entries.items()}
 
 
