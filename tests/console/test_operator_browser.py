@@ -49,7 +49,7 @@ def test_an_operator_follows_a_call_files_the_lead_and_wraps_up(api_server, brow
 
     # 刷新 brings the lead draft into the form (region from what the caller said).
     click_and_wait(browser, browser.find_element(By.LINK_TEXT, "刷新"))
-    assert browser.find_element(By.NAME, "region").get_attribute("value") == "220100"
+    assert browser.find_element(By.NAME, "region").get_attribute("value") == "220104"
     assert "着火" in browser.find_element(By.NAME, "description").get_attribute("value")
     region = browser.find_element(By.NAME, "region")
     region.clear()
