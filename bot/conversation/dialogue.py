@@ -74,7 +74,9 @@ SMALL_TALK = {
 PRESCREEN_INTENTS = {"start_prescreen", "inform"}
 # A question the resident asks (rather than an answer they give).
 _QUESTION = re.compile(
-    r"[?？]|[吗么嘛呢]\s*$|[吗么嘛呢][，,。\s]|怎么|咋|啥|什么|多少|哪[里儿个些]?|几[天个年月]|多久|多长时间|"
+    # 没多少 / 没啥存款 / 啥也没有 are answers, not questions.
+    r"[?？]|[吗么嘛呢]\s*$|[吗么嘛呢][，,。\s]|怎么|咋|(?<![没])(?:啥|什么)(?![也都])|(?<![没不])多少|"
+    r"哪[里儿个些]?(?![有来])|几[天个年月]|多久|多长时间|"
     r"能不能|可不可以|可以不|行不行|是不是|算不算|有没有(?!.*(?:存款|车|房))|会不会|要不要|得找谁|找谁|能[^，,。]{0,8}不\s*$"
 )
 # Asking whether the household qualifies: with facts, this starts a pre-screen.
@@ -90,6 +92,7 @@ _HANDOFF = re.compile(
 # Asking for a screen in so many words (not “what would we get”, which is a policy question).
 _SCREEN_REQUEST = re.compile(
     r"帮(?:我|俺|咱|我们|俺们|咱们)?(?:家)?(?:算|测|看看|查查|评估)|测一?测|算一?算|测算|"
+    r"(?:测|算|评)(?:一下|下|个)?(?:低保|特困|边缘|刚性|俺家|我家)|"
     r"看看.{0,6}(?:能不能|够不够|符不符合|行不行)|评估一下"
 )
 # A follow-up that leans on the previous answer: “那农村的呢”“那山东的呢”.
@@ -367,14 +370,16 @@ class Dialogue:
             return
         follow_up = state.get("aside") and _FOLLOW_UP.search(text)
         state["aside"] = False
-        if follow_up or (is_question(text) and not _answers(text, screen.get("pending"))):
+        answers = _answers(text, screen.get("pending"))
+        if follow_up or is_question(text):
             answer = self._policy(state, text)
             if answer is not None:
                 state["aside"] = True
                 out.say(answer.text, {"article": answer.article.id, "citations": answer.citations})
-                out.say(again)
-                return
-        if _out_of_scope(message) and not _answers(text, screen.get("pending")):
+                if not answers:  # “限额是多少啊？俺家就一套住的房子”: answered, and the fact taken too
+                    out.say(again)
+                    return
+        if _out_of_scope(message) and not answers:
             out.says.append(Say(response=message.response))  # 公积金 mid-screen: pointed elsewhere
             out.say(again)
             return
@@ -418,14 +423,17 @@ class Dialogue:
         if (
             text
             and state["last"] is not None
-            and (household_facts or correction(text))
+            and (household_facts or correction(text) or _gives_missing(text, state["last"]))
             and not _is_policy_question(text, intent)
         ):
             self._rescreen(out, text)
             return
         core_facts = {"size", "monthly_income"} & set(household_facts)
         asks = bool(text and _ELIGIBILITY_ASK.search(text))
-        if text and ((core_facts and (asks or intent in PRESCREEN_INTENTS)) or _SCREEN_REQUEST.search(text)):
+        described = core_facts == {"size", "monthly_income"} and not (is_question(text) and not asks)
+        if text and (
+            (core_facts and (asks or intent in PRESCREEN_INTENTS)) or described or _SCREEN_REQUEST.search(text)
+        ):
             self._start_screen(out, text)
             return
         if _out_of_scope(message):
@@ -485,6 +493,11 @@ class Dialogue:
         last = out.state["last"]
         before = _known(last)
         state = {**prescreen.new_state(), "household": _deep(last["household"])}
+        # A fact the result said was missing (“俺问了 存款就八千来块”) is read as the answer to it.
+        for missing in last.get("unknown") or []:
+            value = parse_answer(missing, text)
+            if value not in (None, UNKNOWN):
+                prescreen.merge_facts(state, {missing: value})
         turn = self._corrected(state, text) or prescreen.step(state, text, self._today())
         changed = _changes(before, _known(turn.state))
         prefix = f"好的，按{changed}重新算：" if changed else ""
@@ -553,6 +566,10 @@ _DECLINE = re.compile(r"不方便|不留|不想留|不用了?|不需要|算了|�
 
 def _declines(text: str) -> bool:
     return bool(text and _DECLINE.search(text))
+
+
+def _gives_missing(text: str, last: Dict[str, Any]) -> bool:
+    return any(parse_answer(f, text) not in (None, UNKNOWN) for f in last.get("unknown") or [])
 
 
 def _out_of_scope(message: Message) -> bool:

@@ -56,7 +56,7 @@ _TWO = re.compile(r"俺俩|我们俩|我俩|咱俩|咱们俩|俺们俩|老两口
 # home now (the others may be at work or school), so neither is read as a household of one.
 _ALONE = re.compile(
     r"我一个人(?:过|住|生活)|一个人过|一个人住|一个人生活|独自(?:一人|生活)|孤身一人|单身一人|独居|孤寡|"
-    r"家里就我一个(?:人)?(?![挣赚上干打工有])(?:[，,。\s]|$)|就我自己过"
+    r"(?:^|家里)就(?:我|俺)一个(?:人)?(?![挣赚上干打工有])(?:[，,。\s]|$)|就(?:我|俺)自己过"
 )
 _WORK_AFTER_ALONE = re.compile(r"一个人(?:挣|赚|上班|干活|打工|工作|有收入|养)")
 _RELATIVE = r"老伴|老婆|媳妇|老公|丈夫|爱人|对象|儿子|闺女|女儿|孙子|孙女|外孙女?|孩子|娃|老娘|老妈|老爹|老爷子|老太太|父亲|母亲|爸|妈|婆婆|公公"
@@ -172,7 +172,8 @@ _OVER = re.compile(
 )
 _WITHIN = re.compile(
     r"没超|不超|没有超|以内|范围内|符合|够格|没什么|没啥|没(?:有)?存款|没房|没车|啥也没有|什么都没有|"
-    r"就(?:一|1)?(?:个|套|间|处)?(?:小)?(?:房子?|平房|破房|土房)|自家住的|自己住的|只有一套|一点点|有一点|不多|没多少"
+    r"就(?:一|1)?(?:个|套|间|处)?(?:小)?(?:房子?|平房|破房|土房)|自家住的|自己住的|只有一套|一点点|有一点|不多|没多少|"
+    r"就一套(?:自己|自家)?住的|存款(?:就|只有|才)?几(?:千|百)|没几个(?:钱)?"
 )
 _KINDS = [
     ("multiple", r"多重"),
@@ -216,7 +217,8 @@ def _money(text: str, name: str) -> Optional[Decimal]:
     """A sum in the sense of its question: per month for monthly fields, a 12-month total otherwise."""
     if _NO_INCOME.search(text) or re.search(r"^(?:没有|没|无|零|0)(?:收入|钱)?$|一分(?:钱)?(?:都)?没有", text.strip()):
         return Decimal(0)
-    wanted = {"expense", "unknown"} if name == "rigid_expense_12m" else {"income", "unknown"}
+    # A sum said with a period and no cue reads as income (一年也就三四千); asked about spending, it is the spending.
+    wanted = {"expense", "unknown", "income"} if name == "rigid_expense_12m" else {"income", "unknown"}
     money = next((m for m in find_money(text) if m.kind in wanted), None)
     if money is None or money.period == "day":
         return None

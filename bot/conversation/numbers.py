@@ -41,6 +41,7 @@ _PERIOD_YEAR = re.compile(r"一年|每年|年收入|年入|全年|年薪|一年�
 _PERIOD_MONTH = re.compile(r"一个月|每个月|每月|月收入|月入|月薪|一月|月工资|工资|个月|月")
 _PERIOD_DAY = re.compile(r"一天|每天|日薪|天")
 # Right after the sum, with nothing between (两千一个月, 2000/月); across a pause it belongs to the next sum.
+_TOGETHER = re.compile(r"(?:加|合|在|放|凑)(?:到)?一块儿?|一块儿")
 _PERIOD_AFTER = re.compile(r"^(?:/|每|一)?(?P<period>个?月|年|天)")
 # What a number that is not money is followed by: people, ages, grades, durations, dates, things.
 _NOT_MONEY_AFTER = re.compile(
@@ -140,6 +141,8 @@ def _kind(before: str) -> Optional[str]:
 
 def find_money(text: str) -> List[Money]:
     """Every sum of money in `text`, with its period and what it is (income, expense, debt …)."""
+    # 俺俩加一块 / 在一块儿: "together", not one yuan.
+    text = _TOGETHER.sub(lambda m: "#" * len(m.group(0)), text)
     masked = _DATE.sub(lambda m: "#" * len(m.group(0)), _PHONE_OR_ID.sub(lambda m: "#" * len(m.group(0)), text))
     found: List[Money] = []
     for match in _RUN.finditer(masked):

@@ -29,6 +29,7 @@ WHERE_TO_APPLY = (
     "去哪里申请：向户籍所在地或经常居住地的乡镇人民政府（街道办事处）提出申请，"
     "也可以请村（居）委会协助、在当地“一网通办”平台网上申请，或拨打12345政务服务便民热线。"
 )
+SUM_FIELDS = {"monthly_income", "rigid_expense_12m", "income_12m"}
 MAX_RETRIES = 1  # after this many answers it did not understand, a question counts as unknown
 
 
@@ -116,6 +117,10 @@ def step(state: Dict[str, Any], text: str, on: Optional[dt.date] = None) -> Turn
         return Turn(state, "好的，初步测算已停止。想继续时说“帮我算算能不能吃低保”就可以重新开始。", stopped=True)
     pending = state.get("pending")
     facts = facts_in(text)
+    if pending in SUM_FIELDS - {"monthly_income"}:
+        # “一年也就五千来块” answers the spending question: the sum is not also the monthly income
+        # (a correction of the income says so, and is taken before this step).
+        facts.pop("monthly_income", None)
     if pending and pending not in facts and pending != "region":
         value = parse_answer(pending, text)
         if value is UNKNOWN:
@@ -211,6 +216,10 @@ def understood_line(state: Dict[str, Any]) -> str:
     household = state["household"]
     parts = [describe_fact(f, household.get(f)) for f in UNDERSTOOD_FIELDS if household.get(f) is not None]
     parts = [p for p in parts if p]
+    size, income = household.get("size"), household.get("monthly_income")
+    if size and income is not None:
+        each = (Decimal(str(income)) / size).quantize(Decimal("0.01"))
+        parts.append(f"人均每月约{_amount(each)}元")
     return f"（按{'、'.join(parts)}算；哪里说得不对，直接告诉我正确的，我重新算。）" if parts else ""
 
 

@@ -123,3 +123,34 @@ def test_a_person_asked_for_mid_prescreen_keeps_the_household():
     resident.say("长春 三口人")
     resident.say("我要转人工")
     assert resident.handoff and resident.state["paused"]["household"]["size"] == 3
+
+
+def test_a_sum_answering_the_spending_question_is_not_also_the_income():
+    resident = screening("帮俺算算低保 长春双阳区 城里 三口人 一个月四千五")
+    assert resident.state["screen"]["pending"] == "rigid_expense_12m"
+    resident.say("没多少 一年也就三四千")
+    household = (resident.state["screen"] or resident.state["last"])["household"]
+    assert household["monthly_income"] == "4500" and household["rigid_expense_12m"] == "3500"
+
+
+def test_the_missing_fact_after_an_undecided_result_continues_the_screening():
+    resident = screening("大同云州区农村的 三口人 一个月就五六百块 够低保不")
+    reply = resident.say("不知道 钱都是俺媳妇管着")
+    assert "还需要" in reply or "还缺少" in reply
+    reply = resident.say("俺问了 存款就八千来块 别的啥也没有")
+    assert "可能符合：最低生活保障" in reply
+
+
+def test_a_question_that_also_answers_gets_both():
+    resident = screening("菏泽市里 四口人 一个月2.8k 够边缘户不")
+    while "存款" not in (reply := resident.say("市里")):
+        pass
+    reply = resident.say("限额是多少啊？俺家就一套住的房子 存款几千块")
+    assert "依据" in reply and "存款" not in reply.splitlines()[-1]  # answered, and not asked again
+    assert resident.state["screen"] is None or resident.state["screen"]["pending"] != "assets_within_limit"
+
+
+def test_a_household_described_with_size_and_income_starts_a_screen():
+    resident = Resident(intent="ask_policy")
+    reply = resident.say("临沂兰山区 家里四口人 俩孩子都上学 一个月收入六千四 就是钱花没了")
+    assert resident.state["screen"] is not None and "几口人" not in reply
