@@ -58,9 +58,9 @@ class Score:
     def line(self, name: str) -> str:
         recall = self.flagged / self.emergencies if self.emergencies else 1.0
         return (
-            f"hotline calls ({name}): {self.right}/{self.calls} fully right, checks {self.passed}/{self.checks}, "
+            f"hotline calls: {self.right}/{self.calls} fully right, checks {self.passed}/{self.checks}, "
             f"urgency recall {recall:.2f}, false alarms on everyday-illness calls {self.false_alarms}"
-            f"/{self.illness_calls}"
+            f" (of {self.illness_calls}) [{name}]"
         )
 
 
