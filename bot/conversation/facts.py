@@ -52,18 +52,29 @@ def region_for_screening(text: str) -> Optional[str]:
 _N = rf"[\d{CN_NUMERAL}]+"
 _SIZE = re.compile(rf"(?:一家|家里|全家|家有|我家|我们家|俺家|咱家)?\s*(?P<n>{_N})\s*(?:口人|口之家|口)")
 _TWO = re.compile(r"俺俩|我们俩|我俩|咱俩|咱们俩|俺们俩|老两口|两口子|俩人|我们两个人?|俺们两个人?|就我们两个")
+_THREE = re.compile(r"(?:俺们|我们|咱们|俺|咱)仨|(?:俺们|我们|咱们)三个人?(?![月孩娃])")
+# 屋里五个人 / 家里就两个人: a count of the people at home, not of who earns (家里两个人挣钱).
+_PEOPLE_AT_HOME = re.compile(
+    rf"(?:家里|家中|屋里|屋头|全家|一家|我家|俺家|咱家|我们家|俺们家)(?:就|一共|总共|有|是)*\s*(?P<n>{_N})\s*个人(?!挣|赚|上班|干活|打工|工作)"
+)
 # Living alone. "就我一个人挣钱/上班" says who earns, not who lives there; "在家就我一个人" says who is at
 # home now (the others may be at work or school), so neither is read as a household of one.
 _ALONE = re.compile(
     r"我一个人(?:过|住|生活)|一个人过|一个人住|一个人生活|独自(?:一人|生活)|孤身一人|单身一人|独居|孤寡|"
-    r"(?:^|家里)就(?:我|俺)一个(?:人)?(?![挣赚上干打工有])(?:[，,。\s]|$)|就(?:我|俺)自己过"
+    r"(?:^|家里)就(?:我|俺)一个(?:人)?(?![挣赚上干打工有])(?:[，,。\s]|$)|就(?:我|俺)自己过|"
+    r"(?:^|[，,。\s])(?:我|俺)?(?:就|只有)?(?:我|俺)?一个人(?:了)?(?:[，,。\s]|$)"  # 我八十二了 一个人 儿子没了
 )
 _WORK_AFTER_ALONE = re.compile(r"一个人(?:挣|赚|上班|干活|打工|工作|有收入|养)")
 _RELATIVE = r"老伴|老婆|媳妇|老公|丈夫|爱人|对象|儿子|闺女|女儿|孙子|孙女|外孙女?|孩子|娃|老娘|老妈|老爹|老爷子|老太太|父亲|母亲|爸|妈|婆婆|公公"
 _WITH = re.compile(r"^(?:我|俺|咱)(?:和|跟|带着|同)(?P<rest>.+)")
 _URBAN = re.compile(r"城市|城里|城镇|市区|县城|小区|城区|镇上")
 _RURAL = re.compile(r"农村|村里|乡下|村子|老家种地|农民|村上|屯子|屯里")
-_NO_INCOME = re.compile(r"没有(?:任何)?收入|没收入|一分钱?(?:收入)?都没有|没有生活来源|没啥收入|没进项|啥收入也没有")
+_NO_INCOME = re.compile(
+    r"没有(?:任何)?收入|没收入|一分钱?收入都没有|没有生活来源|没啥收入|没进项|啥收入也没有|"
+    r"一分钱?(?:都|也)?没(?:挣|赚)|没(?:挣|赚)(?:到|着)?(?:一分)?钱"
+)
+# 一分钱都没有 is money at hand (a stolen wallet), not income; as the answer to the income question it is 0.
+_NOTHING_AT_ALL = re.compile(r"一分钱?(?:都|也)?没有")
 _AGE = re.compile(rf"(?P<n>{_N})\s*(?:多)?\s*(?:岁|周岁)")
 _AGE_SPOKEN = re.compile(rf"(?:今年|都|已经|快)\s*(?P<n>{_N})(?:多|来)?(?:岁|了)?|^(?:我|俺|咱)(?P<m>{_N})(?:了|岁)?$")
 _NO_CHILDREN = re.compile(r"没儿没女|无儿无女|没有(?:儿女|子女|孩子)|没(?:儿子|闺女|孩子)|膝下无|孤寡|五保")
@@ -78,8 +89,14 @@ def household_size(text: str) -> Optional[int]:
     match = _SIZE.search(text)
     if match and (size := parse_count(match.group("n"))) and 1 <= size <= 30:
         return size
-    with_whom = _WITH.match(re.split(r"[，,。；;！!？?\s]", text.strip())[0])
-    if with_whom:
+    match = _PEOPLE_AT_HOME.search(text)
+    if match and (size := parse_count(match.group("n"))) and 1 <= size <= 30:
+        return size
+    # 俺和俺媳妇还有俩孩子: any clause (a call opens with 喂 你好 before the household is said).
+    for clause in re.split(r"[，,。；;！!？?\s]", text.strip()):
+        with_whom = _WITH.match(clause)
+        if not with_whom:
+            continue
         people = 1
         for part in re.split(r"和|跟|还有|带着|以及|、", with_whom.group("rest")):
             relative = re.search(rf"(?P<n>{_N})?个?(?:{_RELATIVE})", part)
@@ -87,6 +104,8 @@ def household_size(text: str) -> Optional[int]:
                 people += (parse_count(relative.group("n")) or 1) if relative.group("n") else 1
         if people > 1:
             return people
+    if _THREE.search(text):
+        return 3
     if _TWO.search(text):
         return 2
     if _ALONE.search(text) and not _WORK_AFTER_ALONE.search(text):
@@ -145,8 +164,12 @@ _NEGATED = re.compile(r"不是[^，,。\s是]{1,8}")
 def correction(text: str) -> Optional[Dict[str, Any]]:
     """The facts a message corrects (不对不对 说错了 是两千八 → monthly_income 2800; 不是三口 是四口 → size
     4), or None when it corrects nothing. An empty dict: a correction without the right value yet."""
-    if not _CORRECTS.search(text):
+    found = list(_CORRECTS.finditer(text))
+    if not found:
         return None
+    after = text[found[-1].end() :]  # 三口 哦不对 四口: the value after the last correction word
+    if facts_in(after) or income_in(after, assume_income=True):
+        text = after
     kept = _NEGATED.sub("", text)  # 不是三口 是四口: only what follows counts
     facts = facts_in(kept)
     if not facts:
@@ -215,7 +238,11 @@ def _yes_no(text: str) -> Optional[bool]:
 
 def _money(text: str, name: str) -> Optional[Decimal]:
     """A sum in the sense of its question: per month for monthly fields, a 12-month total otherwise."""
-    if _NO_INCOME.search(text) or re.search(r"^(?:没有|没|无|零|0)(?:收入|钱)?$|一分(?:钱)?(?:都)?没有", text.strip()):
+    if (
+        _NO_INCOME.search(text)
+        or _NOTHING_AT_ALL.search(text)
+        or re.search(r"^(?:没有|没|无|零|0)(?:收入|钱)?$", text.strip())
+    ):
         return Decimal(0)
     # A sum said with a period and no cue reads as income (一年也就三四千); asked about spending, it is the spending.
     wanted = {"expense", "unknown", "income"} if name == "rigid_expense_12m" else {"income", "unknown"}

@@ -139,6 +139,17 @@ def _kind(before: str) -> Optional[str]:
     return max(found)[1] if found else None
 
 
+# What the sum is, named right after it: 一百多块养老金, 两千块工资, 五百块低保.
+_CUE_AFTER = re.compile(
+    r"^的?(?P<what>养老金|退休金|工资|收入|低保金?|补贴|补助|救助金|医药费|药费|房租|学费|外债|欠款)"
+)
+
+
+def _kind_after(after: str) -> Optional[str]:
+    match = _CUE_AFTER.match(after)
+    return _kind(match.group("what")) if match else None
+
+
 def find_money(text: str) -> List[Money]:
     """Every sum of money in `text`, with its period and what it is (income, expense, debt …)."""
     # 俺俩加一块 / 在一块儿: "together", not one yuan.
@@ -166,7 +177,7 @@ def find_money(text: str) -> List[Money]:
         period_after = _PERIOD_AFTER.match(after)
         if period_after and period is None:
             period = {"月": "month", "个月": "month", "年": "year", "天": "day"}[period_after.group("period")]
-        cue = _kind(before)
+        cue = _kind(before) or _kind_after(masked[end + tail.end() :])
         kind = cue or ("income" if period else "unknown")
         if not has_unit and figure < 100 and cue is None:
             continue  # a bare small number (俺四十三, 今年七十三) is not money
