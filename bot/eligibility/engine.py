@@ -17,11 +17,11 @@ from decimal import ROUND_HALF_UP, Decimal
 from functools import cached_property, lru_cache
 from typing import Callable, Dict, List, Optional, Tuple, Union
 
-from bot.eligibility.inputs import Area, DisabilityKind, Employment, Household, Member, Status
+from bot.eligibility.inputs import Area, DisabilityKind, EmergencyKind, Employment, Household, Member, Status
 from bot.eligibility.logic import Cond, all_of, any_of, negate
 from bot.eligibility.parameters import ParameterValue, RegionBook, load_regions
 from bot.eligibility.questions import question_for
-from bot.eligibility.result import CATEGORY_NAMES, Assistance, Finding, ScreeningResult, Verdict
+from bot.eligibility.result import CATEGORY_NAMES, LOCAL_STANDARD, Amount, Assistance, Finding, ScreeningResult, Verdict
 from bot.knowledge.assistance import catalogues
 from bot.knowledge.rules import disability_rules, eligibility_citations
 
@@ -477,17 +477,41 @@ class _Screening:
         for item in temporary_types:
             if emergency.kind.value not in item.kinds:
                 continue
-            note = item.note
             if item.id == "uninsured_unemployed":
                 months = self.param("uninsured_unemployed_months_without_income")
                 if emergency.months_without_income is not None and emergency.months_without_income < months.value:
                     continue
                 if emergency.has_unemployment_insurance or self.h.status is Status.dibao:
                     continue
-                rural = self.param("dibao_standard_rural")
-                note = f"{note}（当地农村低保标准{_yuan(rural.value)}/月）"
-            found.append(Assistance(item.id, item.name, "乡镇（街道）/县级民政部门", note, tuple(item.citations)))
+            amount = self.temporary_amount(item.id, emergency.kind)
+            found.append(
+                Assistance(item.id, item.name, "乡镇（街道）/县级民政部门", item.note, tuple(item.citations), amount)
+            )
         return found
+
+    def temporary_amount(self, type_id: str, kind: EmergencyKind) -> Amount:
+        """ELIGIBILITY.md §5: months of a local 低保标准 where a rule says so (001 十一 public-health
+        emergencies: urban; 002 8 uninsured unemployed: at least the rural), the region's 小金额先行救助
+        amount where it publishes one, and otherwise the local standard decides."""
+        if type_id == "uninsured_unemployed" or (type_id == "emergency" and kind is EmergencyKind.epidemic):
+            epidemic = type_id == "emergency"
+            months = self.param("epidemic_advance_relief_months" if epidemic else "uninsured_unemployed_relief_months")
+            standard = self.param("dibao_standard_urban" if epidemic else "dibao_standard_rural")
+            count = f"{months.value.normalize():f}"
+            return Amount(
+                _money(months.value * standard.value),
+                f"按{count}个月的{standard.label}（{_yuan(standard.value)}/月）",
+                (months, standard),
+                at_least=not epidemic,
+            )
+        if type_id == "emergency":
+            advance = self.param("advance_relief_amount", required=False)
+            if advance is not None:
+                return Amount(_money(advance.value), f"{advance.label}，可24小时内先行发放", (advance,))
+            return Amount(None, f"可“小金额先行救助”，{LOCAL_STANDARD}")
+        if type_id == "homeless":
+            return Amount(None, "由救助管理站按规定提供临时食宿、急病救治和返乡帮助")
+        return Amount(None, LOCAL_STANDARD)
 
     @staticmethod
     def specialised(layers: List[str]) -> List[Assistance]:
@@ -531,7 +555,7 @@ class _Screening:
         specialised = self.specialised(eligible_layers or ["none"])
         temporary = self.temporary()
         for item in temporary:
-            self.trace.append(f"临时救助：{item.name}。{item.note}")
+            self.trace.append(f"临时救助：{item.name}。{item.note}金额：{item.amount.describe()}。")
 
         undecided = [f for f in findings if f.verdict is Verdict.need_info]
         missing: List[str] = []
