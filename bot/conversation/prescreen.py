@@ -267,7 +267,12 @@ def render_verdict(result: ScreeningResult, state: Optional[Dict[str, Any]] = No
             "还可以了解的专项救助：" + "；".join(f"{a.name}（{a.department}）" for a in result.specialised_assistance)
         )
     if result.temporary_assistance:
-        lines.append("临时救助：" + "；".join(a.name for a in result.temporary_assistance))
+        lines.append(
+            "临时救助："
+            + "；".join(
+                f"{a.name}（{a.amount.describe()}）" if a.amount else a.name for a in result.temporary_assistance
+            )
+        )
     lines.append(WHERE_TO_APPLY)
     lines += result.notes
     if citations:

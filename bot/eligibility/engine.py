@@ -1,8 +1,11 @@
 """The pre-screen: ELIGIBILITY.md §3–§5 as rules over dated regional parameters.
 
 Order "一次申请、分类审核认定" (000 二(一); 001 十六): 特困 → 低保 → 低保边缘 → 刚性支出; the first
-that applies is the primary result. 特困 is person-level: it decides the primary result for a person
-living alone, and is reported per member otherwise. Every rule cites its clauses
+that applies is the primary result. 特困 is person-level (民发〔2021〕43号): each member is checked on
+their own, and the other members of the household are among their 义务人 (spouse, parents, adult
+children), so a member is 特困 only if every other member cannot perform the duty (第八条). The
+household's primary result is 特困 when every member is 特困 (a person alone, an elderly couple without
+children); otherwise 特困 is reported per member. Every rule cites its clauses
 (knowledge/rules/eligibility.yaml); numbers come from knowledge/ through `RegionBook`, never from
 this file.
 """
@@ -14,11 +17,11 @@ from decimal import ROUND_HALF_UP, Decimal
 from functools import cached_property, lru_cache
 from typing import Callable, Dict, List, Optional, Tuple, Union
 
-from bot.eligibility.inputs import Area, DisabilityKind, Employment, Household, Member, Status
+from bot.eligibility.inputs import Area, DisabilityKind, EmergencyKind, Employment, Household, Member, Status
 from bot.eligibility.logic import Cond, all_of, any_of, negate
 from bot.eligibility.parameters import ParameterValue, RegionBook, load_regions
 from bot.eligibility.questions import question_for
-from bot.eligibility.result import CATEGORY_NAMES, Assistance, Finding, ScreeningResult, Verdict
+from bot.eligibility.result import CATEGORY_NAMES, LOCAL_STANDARD, Amount, Assistance, Finding, ScreeningResult, Verdict
 from bot.knowledge.assistance import catalogues
 from bot.knowledge.rules import disability_rules, eligibility_citations
 
@@ -168,6 +171,32 @@ class _Screening:
             members = [Member()]  # a person alone: ask about them
         return list(enumerate(members))
 
+    @cached_property
+    def tekun_as_household(self) -> bool:
+        """Whether 特困 is checked as the primary result of a household of several (every member 特困).
+        Only where it could apply: per-capita income not known to reach the 低保标准 (each 特困 member's
+        own income is below it), and some member is said to be unable to work (aged, a minor, severely
+        disabled) or to have no 义务人 elsewhere. A household described by its income alone is screened
+        as ELIGIBILITY.md §7 does, without questions about every member."""
+        size = self.h.size
+        if size is None or size < 2 or self.pc_below().value is False:
+            return False
+        return any(
+            m.has_supporter is False or m.supporter_able is False or self.unable_to_work(i, m).value is True
+            for i, m in enumerate(self.h.members)
+        )
+
+    @cached_property
+    def _tekun_members(self) -> List[Tuple[int, Member]]:
+        """The members to check for 特困; where 特困 is checked for the household, filled up to its size so
+        that the members nobody has described yet are asked about."""
+        members = list(self.h.members)
+        if self.tekun_as_household and len(members) < self.h.size:
+            members += [Member() for _ in range(self.h.size - len(members))]
+        if not members and self.h.size == 1:
+            members = [Member()]  # a person alone: ask about them
+        return list(enumerate(members))
+
     @staticmethod
     def field(i: int, name: str) -> str:
         return f"members[{i}].{name}"
@@ -201,25 +230,46 @@ class _Screening:
         return Cond.known(m.age < self.param(param).value)
 
     # --- rules -----------------------------------------------------------------------------------
-    def tekun(self, i: int, m: Member) -> Finding:
-        unable = any_of(
+    def unable_to_work(self, i: int, m: Member) -> Cond:
+        """无劳动能力 (民发〔2021〕43号; 003; 002 1): old age, minority, or a disability that counts."""
+        return any_of(
             self.age_at_least(i, m, "tekun_elderly_age"),
             self.age_below(i, m, "tekun_minor_age"),
             self.disability_counts(i, m, _disability_rule("tekun_unable_to_work")),
         )
-        income = m.monthly_income
-        if income is None and self.h.size == 1:
-            income = self.h.monthly_income  # a person alone: the household's income is theirs
-        std, missing_area = self.standard()
-        if income is None:
-            no_income = Cond.unknown(
-                *(missing_area + (self.field(i, "monthly_income") if self.h.size != 1 else "monthly_income",))
-            )
-        elif std is None:
-            no_income = Cond.unknown(*missing_area)
-        else:
-            no_income = Cond.known(Decimal(income) < std)
-        no_supporter = any_of(
+
+    def own_income_below(self, i: int, m: Member, limit: Tuple[Optional[Decimal], Tuple[str, ...]]) -> Cond:
+        """The member's own income is below `limit`. A member's income is part of the household's, so
+        a household income already below the limit settles it without asking the member."""
+        value, missing = limit
+        if value is None:
+            return Cond.unknown(*missing)
+        if self.h.size == 1 and m.monthly_income is None and self.h.monthly_income is not None:
+            return Cond.known(Decimal(self.h.monthly_income) < value)  # a person alone: theirs is the household's
+        if m.monthly_income is not None:
+            return Cond.known(Decimal(m.monthly_income) < value)
+        if self.h.monthly_income is not None and Decimal(self.h.monthly_income) < value:
+            return Cond(True)
+        return Cond.unknown("monthly_income" if self.h.size == 1 else self.field(i, "monthly_income"))
+
+    def cannot_support(self, j: int, m: Member) -> Cond:
+        """A member of the household as 义务人 of another, unable to perform the duty (民发〔2021〕43号
+        第八条): unable to work and without means (a 特困 person, a 低保 recipient aged 60+), or aged
+        70+ or severely disabled with own income below last year's local per-capita disposable income."""
+        without_means = all_of(self.unable_to_work(j, m), self.own_income_below(j, m, self.standard()))
+        frail = any_of(
+            self.age_at_least(j, m, "tekun_supporter_elderly_age"),
+            self.disability_counts(j, m, _disability_rule("severe")),
+        )
+        frail_and_poor = all_of(frail, self.own_income_below(j, m, self.disposable_income_monthly()))
+        return any_of(without_means, frail_and_poor)
+
+    def tekun(self, i: int, m: Member) -> Finding:
+        unable = self.unable_to_work(i, m)
+        no_income = self.own_income_below(i, m, self.standard())
+        std, _ = self.standard()
+        # 义务人 outside the household (children living elsewhere …): asked; inside it: the other members.
+        no_supporter_outside = any_of(
             Cond.known(not m.has_supporter)
             if m.has_supporter is not None
             else Cond.unknown(self.field(i, "has_supporter")),
@@ -227,6 +277,8 @@ class _Screening:
             if m.supporter_able is not None
             else Cond.unknown(self.field(i, "supporter_able")),
         )
+        no_supporter_inside = all_of(*(self.cannot_support(j, other) for j, other in self._tekun_members if j != i))
+        no_supporter = all_of(no_supporter_outside, no_supporter_inside)
         finding = _finding(
             "tekun",
             _cite("tekun"),
@@ -234,6 +286,7 @@ class _Screening:
                 (unable, "不属于老年人、未成年人或符合条件的重度残疾人，不按特困人员认定。"),
                 (no_income, "本人收入不低于当地低保标准，不属于无生活来源。"),
                 (self.assets(), "家庭财产超出当地规定。"),
+                (no_supporter_inside, "家中有能履行赡养、抚养或扶养义务的成员。"),
                 (no_supporter, "有法定赡养、抚养或扶养义务人且其有能力履行。"),
             ],
             eligible="无劳动能力、本人收入低于低保标准、财产符合规定，且无法定义务人或义务人无履行能力。",
@@ -253,6 +306,27 @@ class _Screening:
                 finding.amounts["care_standard_min"] = _money(ratio * self.param("minimum_wage").value)
             finding.detail["medical_insurance"] = "城乡居民医保个人缴费部分全额资助（001 六）"
         return finding
+
+    def tekun_household(self, members: List[Finding]) -> Finding:
+        """特困 as the household's primary result: every member is 特困. Checked against per-capita
+        income first (each member's own income is below the 低保标准, so theirs together are too), so
+        a household above it is never asked about ages and supporters."""
+
+        def cond(f: Finding) -> Cond:
+            return (
+                Cond(None, tuple(f.missing)) if f.verdict is Verdict.need_info else Cond(f.verdict is Verdict.eligible)
+            )
+
+        return _finding(
+            "tekun",
+            _cite("tekun"),
+            [
+                (self.pc_below(), "家庭人均收入不低于低保标准，不是每位成员都无生活来源。"),
+                (all_of(*(cond(f) for f in members)), "不是每位家庭成员都符合特困人员条件。"),
+            ],
+            eligible="每位家庭成员都无劳动能力、无生活来源，且无法定义务人或义务人无履行能力。",
+            unknown="还需要了解每位家庭成员的年龄或残疾、收入和赡养（抚养、扶养）人情况。",
+        )
 
     def dibao(self) -> Finding:
         std, _ = self.standard()
@@ -403,17 +477,41 @@ class _Screening:
         for item in temporary_types:
             if emergency.kind.value not in item.kinds:
                 continue
-            note = item.note
             if item.id == "uninsured_unemployed":
                 months = self.param("uninsured_unemployed_months_without_income")
                 if emergency.months_without_income is not None and emergency.months_without_income < months.value:
                     continue
                 if emergency.has_unemployment_insurance or self.h.status is Status.dibao:
                     continue
-                rural = self.param("dibao_standard_rural")
-                note = f"{note}（当地农村低保标准{_yuan(rural.value)}/月）"
-            found.append(Assistance(item.id, item.name, "乡镇（街道）/县级民政部门", note, tuple(item.citations)))
+            amount = self.temporary_amount(item.id, emergency.kind)
+            found.append(
+                Assistance(item.id, item.name, "乡镇（街道）/县级民政部门", item.note, tuple(item.citations), amount)
+            )
         return found
+
+    def temporary_amount(self, type_id: str, kind: EmergencyKind) -> Amount:
+        """ELIGIBILITY.md §5: months of a local 低保标准 where a rule says so (001 十一 public-health
+        emergencies: urban; 002 8 uninsured unemployed: at least the rural), the region's 小金额先行救助
+        amount where it publishes one, and otherwise the local standard decides."""
+        if type_id == "uninsured_unemployed" or (type_id == "emergency" and kind is EmergencyKind.epidemic):
+            epidemic = type_id == "emergency"
+            months = self.param("epidemic_advance_relief_months" if epidemic else "uninsured_unemployed_relief_months")
+            standard = self.param("dibao_standard_urban" if epidemic else "dibao_standard_rural")
+            count = f"{months.value.normalize():f}"
+            return Amount(
+                _money(months.value * standard.value),
+                f"按{count}个月的{standard.label}（{_yuan(standard.value)}/月）",
+                (months, standard),
+                at_least=not epidemic,
+            )
+        if type_id == "emergency":
+            advance = self.param("advance_relief_amount", required=False)
+            if advance is not None:
+                return Amount(_money(advance.value), f"{advance.label}，可24小时内先行发放", (advance,))
+            return Amount(None, f"可“小金额先行救助”，{LOCAL_STANDARD}")
+        if type_id == "homeless":
+            return Amount(None, "由救助管理站按规定提供临时食宿、急病救治和返乡帮助")
+        return Amount(None, LOCAL_STANDARD)
 
     @staticmethod
     def specialised(layers: List[str]) -> List[Assistance]:
@@ -425,12 +523,14 @@ class _Screening:
         self.trace.append(f"地区：{region.name}（{region.code}），按 {self.on:%Y-%m-%d} 有效的参数判断。")
         self.per_capita()  # traces how per-capita income is counted, before the rules use it
 
-        tekun = [self.tekun(i, m) for i, m in self.members()]
+        tekun = [self.tekun(i, m) for i, m in self._tekun_members]
         layers = {"dibao": self.dibao(), "near_dibao": self.near_dibao(), "rigid_expense": self.rigid_expense()}
 
         chain: List[Tuple[str, Finding]] = []
         if self.h.size == 1 and tekun:
             chain.append(("tekun", tekun[0]))
+        elif self.tekun_as_household:
+            chain.append(("tekun", self.tekun_household(tekun)))
         chain += [(name, layers[name]) for name in HOUSEHOLD_LAYERS]
         primary, decided, blocking = None, True, []
         for name, finding in chain:
@@ -455,7 +555,7 @@ class _Screening:
         specialised = self.specialised(eligible_layers or ["none"])
         temporary = self.temporary()
         for item in temporary:
-            self.trace.append(f"临时救助：{item.name}。{item.note}")
+            self.trace.append(f"临时救助：{item.name}。{item.note}金额：{item.amount.describe()}。")
 
         undecided = [f for f in findings if f.verdict is Verdict.need_info]
         missing: List[str] = []

@@ -31,7 +31,10 @@ def explain(result: ScreeningResult) -> str:
         lines += ["", "【下一个问题】", result.next_question.text]
     if result.temporary_assistance:
         lines += ["", "【临时救助】"]
-        lines += [f"- {a.name}：{a.note}（依据：{'；'.join(a.citations)}）" for a in result.temporary_assistance]
+        for a in result.temporary_assistance:
+            lines.append(f"- {a.name}：{a.note}（依据：{'；'.join(a.citations)}）")
+            if a.amount is not None:
+                lines.append(f"    金额：{a.amount.describe()}")
     if result.specialised_assistance:
         lines += ["", "【还可以申请的专项救助】"]
         lines += [f"- {a.name}（{a.department}）：{a.note}" for a in result.specialised_assistance]

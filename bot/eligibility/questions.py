@@ -55,6 +55,13 @@ MEMBER_LABELS = {
     "supporter_able": "赡养人有无能力",
 }
 
+# In a household of several, the members living together are each other's 义务人 already (the engine
+# checks them); these ask only about those living elsewhere.
+HOUSEHOLD_MEMBER_QUESTIONS = {
+    "has_supporter": "除了一起生活的家人，{who}还有没有子女、父母等法定赡养、抚养或扶养人（比如在外地的子女）？",
+    "supporter_able": "{who}在外面的这些赡养（抚养、扶养）人有没有能力照顾、供养？（有能力 / 没能力）",
+}
+
 MEMBER_PATH = re.compile(r"^members\[(\d+)\]\.(\w+)$")
 
 
@@ -62,8 +69,10 @@ def question_for(path: str, household_size: int | None) -> Question:
     match = MEMBER_PATH.match(path)
     if match:
         index, name = int(match.group(1)), match.group(2)
-        who = "您" if household_size == 1 else f"第{index + 1}位家庭成员"
-        return Question(path, MEMBER_QUESTIONS[name].format(who=who))
+        alone = household_size == 1
+        who = "您" if alone else f"第{index + 1}位家庭成员"
+        text = MEMBER_QUESTIONS[name] if alone else HOUSEHOLD_MEMBER_QUESTIONS.get(name, MEMBER_QUESTIONS[name])
+        return Question(path, text.format(who=who))
     return Question(path, HOUSEHOLD_QUESTIONS[path])
 
 

@@ -72,6 +72,44 @@ class Question:
         return {"field": self.field, "text": self.text}
 
 
+LOCAL_STANDARD = "金额由当地民政部门按当地标准和困难情况确定"
+
+
+@dataclass(frozen=True)
+class Amount:
+    """What a 临时救助 type pays, where a parameter says so (ELIGIBILITY.md §5): `value` = the formula's
+    result (None where the local value is not known), `at_least` when the rule sets a floor."""
+
+    value: Optional[Decimal]
+    formula: str  # in plain Chinese, with the parameters it uses
+    parameters: Tuple[ParameterValue, ...] = ()
+    at_least: bool = False
+    per_person: bool = True
+
+    @property
+    def example(self) -> bool:
+        return any(p.example for p in self.parameters)
+
+    def describe(self) -> str:
+        """One short Chinese phrase, the same in the reply and the explanation."""
+        if self.value is None:
+            return self.formula
+        shown = f"{self.value.normalize():f}元" + ("/人" if self.per_person else "")
+        text = f"{'不低于' if self.at_least else '约'}{shown}（{self.formula}）"
+        return text + ("，示例值，以当地公布标准为准" if self.example else "")
+
+    def to_dict(self) -> dict:
+        return {
+            "value": float(self.value) if self.value is not None else None,
+            "unit": "元/人" if self.per_person else "元",
+            "at_least": self.at_least,
+            "formula": self.formula,
+            "example": self.example,
+            "parameters": [p.to_dict() for p in self.parameters],
+            "text": self.describe(),
+        }
+
+
 @dataclass(frozen=True)
 class Assistance:
     id: str
@@ -79,9 +117,12 @@ class Assistance:
     department: str
     note: str
     citations: Tuple[str, ...]
+    amount: Optional[Amount] = None  # 临时救助 only
 
     def to_dict(self) -> dict:
-        return {**self.__dict__, "citations": list(self.citations)}
+        data = {**self.__dict__, "citations": list(self.citations)}
+        data["amount"] = self.amount.to_dict() if self.amount is not None else None
+        return data
 
 
 @dataclass

@@ -3,7 +3,8 @@
 Each case: `name`, `date`, `input` (a household as the API takes it) and `output` with any of:
 `decided`, `primary`, `findings` ({rule or rule[member]: verdict}), `amounts` ({rule.key: number}),
 `next_question` (a field name, or null), `missing_includes`, `temporary` (list of ids),
-`specialised_includes` (list of ids), `uses_example_values`.
+`specialised_includes` (list of ids), `uses_example_values`, `temporary_amounts` ({id: amount, or null
+where the local standard decides}), `temporary_examples` ({id: whether the amount rests on an example}).
 """
 
 from __future__ import annotations
@@ -54,6 +55,13 @@ def test_case(case):
         assert field not in result.missing
     if "temporary" in expected:
         assert [a.id for a in result.temporary_assistance] == expected["temporary"]
+    temporary = {a.id: a.amount for a in result.temporary_assistance}
+    for item, value in expected.get("temporary_amounts", {}).items():
+        got = temporary[item].value
+        assert got == (None if value is None else Decimal(str(value))), f"{item}: {got} != {value}"
+        assert temporary[item].formula, item  # every type says how much, or who decides
+    for item, example in expected.get("temporary_examples", {}).items():
+        assert temporary[item].example is example, item
     for item in expected.get("specialised_includes", []):
         assert item in [a.id for a in result.specialised_assistance]
     if "uses_example_values" in expected:

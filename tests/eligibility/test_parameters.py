@@ -152,3 +152,23 @@ def test_employment_cost_is_deducted_where_a_region_publishes_it(regions):
     assert any("就业成本" in step for step in with_deduction.trace)
     without = screen(Household(**{**household, "region": "220000"}), dt.date(2026, 1, 1), book)
     assert without.primary == "near_dibao"  # 650 ≥ 560
+
+
+def test_a_published_advance_relief_amount_is_carried_with_its_source(regions):
+    """ELIGIBILITY.md §5: where a region publishes its 小金额先行救助 amount, the result carries it."""
+    from bot.eligibility import Household, screen
+
+    write(
+        regions,
+        "999999.yaml",
+        'code: "999999"\nname: 测试\nparent: "371300"\nparameters:\n'
+        "  advance_relief_amount:\n    - {since: 2024-01-01, value: 1000, source: 测试用文件 三}\n",
+    )
+    book = load_regions(regions)
+    household = Household(region="999999", emergency={"kind": "fire"})
+    item = screen(household, dt.date(2026, 1, 1), book).temporary_assistance[0].to_dict()
+    assert item["amount"]["value"] == 1000 and item["amount"]["example"] is False
+    assert item["amount"]["parameters"][0]["source"] == "测试用文件 三"
+    without = screen(Household(region="371300", emergency={"kind": "fire"}), dt.date(2026, 1, 1), book)
+    assert without.temporary_assistance[0].to_dict()["amount"]["value"] is None
+    assert "当地" in without.temporary_assistance[0].amount.describe()

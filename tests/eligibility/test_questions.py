@@ -28,8 +28,9 @@ def answer(household: dict, field: str, truth: dict) -> dict:
     return updated
 
 
-def interview(truth: dict):
-    household = {"region": truth["region"]}
+def interview(truth: dict, start: dict | None = None):
+    """Ask what the engine asks, answering from `truth`; `start` holds what the first message said."""
+    household = {"region": truth["region"], **(start or {})}
     asked = []
     for _ in range(20):
         result = screen(Household(**household), ON)
@@ -94,3 +95,42 @@ def test_a_person_who_cannot_be_tekun_is_not_asked_about_supporters():
     result, asked = interview(truth)
     assert result.primary == "near_dibao"
     assert not any("supporter" in field for field in asked), asked
+
+
+def test_an_elderly_couple_is_asked_about_both_and_each_may_be_tekun():
+    """A resident who says they are 72 and lives with their spouse: the engine asks the spouse's age and
+    the supporters elsewhere of each (民发〔2021〕43号 第八条), and finds 特困 for both."""
+    truth = {
+        "region": "220000",
+        "area": "rural",
+        "size": 2,
+        "monthly_income": 0,
+        "assets_within_limit": True,
+        "members": [{"age": 72, "has_supporter": False}, {"age": 68, "has_supporter": False}],
+    }
+    result, asked = interview(truth, start={"members": [{"age": 72}]})
+    assert result.primary == "tekun", result.trace
+    assert [f.verdict.value for f in result.findings if f.rule == "tekun"] == ["eligible", "eligible"]
+    assert {"members[1].age", "members[0].has_supporter", "members[1].has_supporter"} <= set(asked), asked
+    assert len(asked) <= MAX_QUESTIONS + 1, asked
+
+
+def test_a_couple_with_an_able_son_elsewhere_falls_to_dibao():
+    truth = {
+        "region": "220000",
+        "area": "urban",
+        "size": 2,
+        "monthly_income": 300,
+        "assets_within_limit": True,
+        "members": [
+            {"age": 72, "has_supporter": True, "supporter_able": True},
+            {"age": 68, "has_supporter": True, "supporter_able": True},
+        ],
+    }
+    result, asked = interview(truth, start={"members": [{"age": 72}]})
+    assert result.primary == "dibao", result.trace
+    assert "members[0].supporter_able" in asked, asked
+    tekun = {f.member: f.verdict.value for f in result.findings if f.rule == "tekun"}
+    assert tekun[0] == "not_eligible"
+    # One member who cannot be 特困 settles the household's primary result: no more questions about 特困.
+    assert "members[1].has_supporter" not in asked, asked
