@@ -47,6 +47,16 @@ class _ThreadServer:
         """Notification number → how many times a message carrying it arrived."""
         return collections.Counter(int(n) for text in self.texts() for n in set(NUMBER.findall(text)))
 
+    def repeated_messages(self) -> int:
+        """Messages carrying a notification number that had arrived before (a digest repeats many)."""
+        seen: set = set()
+        repeated = 0
+        for text in self.texts():
+            numbers = set(NUMBER.findall(text))
+            repeated += bool(numbers & seen)
+            seen |= numbers
+        return repeated
+
     def wait_for(self, check: Callable[[], bool], timeout: float = 20) -> None:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
