@@ -2,6 +2,7 @@
 
 run                       migrate, start the action server, the Rasa server and the API, supervise them
 api                       run only the project's HTTP API (screening, regions)
+notify                    run only the notification sender and escalation (bot/notify)
 train                     train the Rasa model into models/ and record how long it took
 migrate                   bring the database schema up to date
 rasa ARGS…                run Rasa with the environment endpoints.yml expects
@@ -88,6 +89,14 @@ def cmd_api(_args: argparse.Namespace) -> int:
 
     settings = get_settings()
     run(settings.host, settings.api_port, settings.api_workers)
+    return 0
+
+
+def cmd_notify(_args: argparse.Namespace) -> int:
+    from bot import runtime
+    from bot.notify.service import serve
+
+    asyncio.run(serve(get_settings(), runtime.sessions()))
     return 0
 
 
@@ -205,6 +214,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser("train", help="train the Rasa model").set_defaults(func=cmd_train)
     sub.add_parser("api", help="run the project's HTTP API").set_defaults(func=cmd_api)
     sub.add_parser("migrate", help="upgrade the database schema").set_defaults(func=cmd_migrate)
+    sub.add_parser("notify", help="run the notification sender and escalation").set_defaults(func=cmd_notify)
     sub.add_parser("rasa", help="run rasa with our environment (arguments pass through)")
 
     screen = sub.add_parser("screen", help="pre-screen a household from a JSON file")

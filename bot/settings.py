@@ -8,15 +8,42 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Dict, Literal, Optional
+from typing import Any, Dict, List, Literal, Optional
 from urllib.parse import unquote, urlsplit
 
-from pydantic import BaseSettings, Field, SecretStr, root_validator, validator
+from pydantic import BaseModel, BaseSettings, Field, SecretStr, constr, root_validator, validator
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 LOG_LEVELS = {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}
+
+
+class NotifyRoute(BaseModel):
+    """Where the notifications of a region go (README "Notifications"). The most specific region prefix
+    with a route of the audience wins; every route of that prefix is used (a robot and an SMS, say)."""
+
+    name: constr(regex=r"^[A-Za-z0-9_.:-]{1,64}$")  # kept in each outbox row; secrets stay here
+    region: constr(regex=r"^[0-9]{0,12}$") = ""  # administrative code prefix; "" is everywhere
+    audience: Literal["office", "supervisor"] = "office"  # new leads / escalations (county supervisor)
+    channel: Literal["wecom_robot", "sms", "wechat_template"]
+    key: Optional[SecretStr] = None  # 企业微信 group robot: the webhook's key
+    webhook_base: str = "https://qyapi.weixin.qq.com"
+    mention_all: bool = False  # robot: @all on a life-threatening lead
+    phones: List[constr(regex=r"^[0-9]{11}$")] = []  # SMS: the staff members' own mobiles
+    open_ids: List[constr(min_length=1, max_length=64)] = []  # template: staff who follow the account
+    template_id: Optional[constr(min_length=1, max_length=64)] = None
+
+    @root_validator(skip_on_failure=True)
+    def _channel_needs(cls, values: Dict[str, Any]) -> Dict[str, Any]:
+        channel = values["channel"]
+        if channel == "wecom_robot" and not (values.get("key") and values["key"].get_secret_value()):
+            raise ValueError(f"route {values['name']}: a wecom_robot route needs its webhook key")
+        if channel == "sms" and not values.get("phones"):
+            raise ValueError(f"route {values['name']}: an sms route needs phones")
+        if channel == "wechat_template" and not (values.get("open_ids") and values.get("template_id")):
+            raise ValueError(f"route {values['name']}: a wechat_template route needs open_ids and template_id")
+        return values
 
 
 class Settings(BaseSettings):
@@ -67,6 +94,30 @@ class Settings(BaseSettings):
         default=4.5, gt=0, le=4.8, description="Reply passively within this; later answers go by customer-service API"
     )
 
+    # Notifications (bot/notify): routes per region, and how the sender delivers them.
+    notify_routes: List[NotifyRoute] = Field(
+        default_factory=list, description="JSON list of routes; none configured means nobody is notified"
+    )
+    notify_sms_url: Optional[str] = Field(default=None, description="The SMS gateway's send URL (JSON POST)")
+    notify_sms_token: Optional[SecretStr] = Field(default=None, description="Bearer token for the SMS gateway")
+    notify_console_url: Optional[str] = Field(
+        default=None, description="The console's public address, for the link in each notification"
+    )
+    notify_digest_seconds: int = Field(
+        default=300, ge=0, le=3600, description="Leads that are not life-threatening are sent as one digest per window"
+    )
+    notify_poll_seconds: float = Field(default=2, gt=0, le=60, description="How often the sender looks for work")
+    notify_send_timeout_seconds: float = Field(default=10, gt=0, le=60)
+    notify_lease_seconds: float = Field(
+        default=60, gt=0, le=3600, description="A claimed row is another sender's again after this (a crash)"
+    )
+    notify_retry_base_seconds: float = Field(default=5, gt=0, le=600, description="First retry; doubles each time")
+    notify_retry_max_seconds: float = Field(default=600, gt=0, le=86400)
+    notify_per_minute: int = Field(
+        default=20, ge=5, le=1000, description="Messages a minute per route (企业微信 robots take about 20)"
+    )
+    notify_escalate_every_seconds: float = Field(default=60, gt=0, le=3600)
+
     class Config:
         env_prefix = "JIUZHU_"
         env_file = str(PROJECT_ROOT / ".env")
@@ -94,6 +145,20 @@ class Settings(BaseSettings):
             values["wechat_encoding_aes_key"] = None
         elif mode and values.get("wechat_encoding_aes_key") is None:
             raise ValueError(f"wechat_message_mode {mode} needs wechat_encoding_aes_key")
+        return values
+
+    @validator("notify_routes")
+    def _route_names_unique(cls, routes: List[NotifyRoute]) -> List[NotifyRoute]:
+        names = [route.name for route in routes]
+        if len(names) != len(set(names)):
+            raise ValueError("notify_routes: each route needs its own name")
+        return routes
+
+    @root_validator(skip_on_failure=True)
+    def _lease_outlasts_a_send(cls, values: Dict[str, Any]) -> Dict[str, Any]:
+        # A lease shorter than a send would let a second sender take a row still being sent.
+        if values["notify_lease_seconds"] < 3 * values["notify_send_timeout_seconds"]:
+            raise ValueError("notify_lease_seconds must be at least 3 × notify_send_timeout_seconds")
         return values
 
     @validator("database_url")

@@ -1,6 +1,7 @@
 """`python -m bot run`: migrate, then start every server of the product under one parent.
 
-Children: the action server (rasa_sdk), the Rasa server and the project's API (aiohttp). If one of them dies the others are
+Children: the action server (rasa_sdk), the Rasa server, the project's API (aiohttp) and the
+notification sender (bot/notify: outbox delivery and escalation). If one of them dies the others are
 stopped too, so a half-running product never looks healthy; Ctrl-C (SIGINT) or SIGTERM stops all.
 """
 
@@ -30,7 +31,7 @@ READY_TIMEOUT_SECONDS = 300
 class Child:
     name: str
     argv: List[str]
-    ready_url: str
+    ready_url: Optional[str]  # None: ready once started (the sender serves no HTTP)
     process: Optional[asyncio.subprocess.Process] = None
 
 
@@ -74,6 +75,7 @@ def children(settings: Settings, model: str) -> List[Child]:
         ),
         Child("rasa", rasa_argv, f"{settings.rasa_url}/"),
         Child("api", [python, "-m", "bot", "api"], f"{settings.api_url}/api/v1/health"),
+        Child("notify", [python, "-m", "bot", "notify"], None),
     ]
 
 
@@ -81,6 +83,8 @@ async def _wait_ready(session: aiohttp.ClientSession, child: Child, deadline: fl
     while time.monotonic() < deadline:
         if child.process is not None and child.process.returncode is not None:
             raise RuntimeError(f"{child.name} exited with code {child.process.returncode} while starting")
+        if child.ready_url is None:
+            return
         try:
             async with session.get(child.ready_url, timeout=aiohttp.ClientTimeout(total=2)) as resp:
                 if resp.status == 200:

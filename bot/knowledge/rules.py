@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
-from typing import Dict, List, Tuple
+from typing import Dict, List, Literal, Optional, Tuple
 
 from pydantic import BaseModel, conint, conlist, constr, validator
 
@@ -40,8 +40,37 @@ class _DueHours(_Strict):
     example: bool = False
 
 
+class _StepHours(_Strict):
+    value: conint(gt=0)
+    clock: Literal["wall", "business"]
+
+
+class EscalationStep(_Strict):
+    until: Literal["claimed", "visiting"]
+    hours: Dict[str, _StepHours]
+    source: Text
+    example: bool = False
+
+
+class BusinessHours(_Strict):
+    timezone: Text
+    weekdays: conlist(conint(ge=1, le=7), min_items=1)
+    start: constr(regex=r"^([01][0-9]|2[0-3]):[0-5][0-9]$")
+    end: constr(regex=r"^([01][0-9]|2[0-3]):[0-5][0-9]$")
+    source: Text
+    example: bool = False
+
+    @validator("end")
+    def _after_start(cls, value: str, values) -> str:
+        if "start" in values and value <= values["start"]:
+            raise ValueError("end must be after start")
+        return value
+
+
 class _Queue(_Strict):
     due_hours: Dict[str, _DueHours]
+    escalation: Dict[str, EscalationStep] = {}
+    business_hours: Optional[BusinessHours] = None
 
 
 @lru_cache(maxsize=1)
@@ -56,6 +85,34 @@ def due_hours() -> Dict[str, int]:
     if missing:
         raise KnowledgeFileError(path.name, "due_hours", f"no due time for {sorted(missing)}")
     return {name: entry.value for name, entry in rules.items()}
+
+
+@lru_cache(maxsize=1)
+def escalation() -> Tuple[Dict[str, EscalationStep], Optional[BusinessHours]]:
+    """Escalation steps by name (each with hours for every severity) and the business hours a
+    `business` clock counts. A life-threatening lead's clock never pauses: `business` is refused for it."""
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    from bot.leads.model import Severity
+
+    path = RULES_DIR / "queue.yaml"
+    queue = validated(path, _Queue)
+    for name, step in queue.escalation.items():
+        key = f"escalation.{name}.hours"
+        _check_names(path.name, key, step.hours, Severity)
+        missing = {s.value for s in Severity} - set(step.hours)
+        if missing:
+            raise KnowledgeFileError(path.name, key, f"no hours for {sorted(missing)}")
+        if step.hours[Severity.life_threatening.value].clock != "wall":
+            raise KnowledgeFileError(path.name, f"{key}.life_threatening", "a life-threatening lead's clock is wall")
+        if queue.business_hours is None and any(h.clock == "business" for h in step.hours.values()):
+            raise KnowledgeFileError(path.name, key, "a business clock needs business_hours")
+    if queue.business_hours is not None:
+        try:
+            ZoneInfo(queue.business_hours.timezone)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise KnowledgeFileError(path.name, "business_hours.timezone", "unknown time zone") from None
+    return dict(queue.escalation), queue.business_hours
 
 
 # --- emergency.yaml --------------------------------------------------------------------------------

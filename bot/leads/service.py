@@ -37,6 +37,7 @@ from bot.leads.model import (
     more_severe,
 )
 from bot.leads.tables import lead_events, leads
+from bot.notify.outbox import default_outbox
 from bot.privacy import mask_pii
 
 
@@ -100,11 +101,19 @@ class Filed:
         return self.merged_into or self.lead.id
 
 
+_FROM_SETTINGS = object()
+
+
 class LeadService:
-    def __init__(self, sessions: sessionmaker, household_secret: bytes, clock: Callable = utcnow) -> None:
+    def __init__(
+        self, sessions: sessionmaker, household_secret: bytes, clock: Callable = utcnow, outbox=_FROM_SETTINGS
+    ) -> None:
+        """`outbox` (bot.notify.outbox.Outbox) is told of every lead filed, in the filing's transaction;
+        by default the one the settings' notification routes describe, None for no notifications."""
         self._sessions = sessions
         self._secret = household_secret
         self._clock = clock
+        self._outbox = default_outbox() if outbox is _FROM_SETTINGS else outbox
 
     def now(self):
         return self._clock()
@@ -223,6 +232,10 @@ class LeadService:
                     )
                 )
             session.execute(insert(lead_events), events)
+            if self._outbox is not None:  # the notification commits with the lead, or neither does
+                self._outbox.enqueue(
+                    session, lead_id=lead_id, region=draft.region, severity=values["severity"], now=now
+                )
         return Filed(Lead(id=lead_id, **values), created=True, merged_into=values.get("merged_into_id"))
 
     @staticmethod
