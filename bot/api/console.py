@@ -34,6 +34,7 @@ EVENT_NAMES = {
     "referred": "推送部门",
     "merged": "合并",
     "linked": "关联",
+    "escalated": "升级督办",
 }
 
 
