@@ -92,11 +92,26 @@ _HANDOFF = re.compile(
 # Asking for a screen in so many words (not “what would we get”, which is a policy question).
 _SCREEN_REQUEST = re.compile(
     r"帮(?:我|俺|咱|我们|俺们|咱们)?(?:家)?(?:算|测|看看|查查|评估)|测一?测|算一?算|测算|"
-    r"(?:测|算|评)(?:一下|下|个)?(?:低保|特困|边缘|刚性|俺家|我家)|"
+    r"(?:测|算|评)(?:一下|下|个)?(?:低保|特困|边缘|刚性)|"
     r"看看.{0,6}(?:能不能|够不够|符不符合|行不行)|评估一下"
 )
 # A follow-up that leans on the previous answer: “那农村的呢”“那山东的呢”.
 _FOLLOW_UP = re.compile(r"^(?:那|那么|那要是)?.{0,12}(?:的呢|呢)[？?]?$")
+# Words of our own field: a message with them is not out of scope, whatever the classifier says.
+_DOMAIN = re.compile(r"低保|特困|边缘|救助|补助|补贴|材料|申请|低收入|五保|困难|民政")
+_DISTRESS = re.compile(r"没人管|没人理|没意思|没意义|没盼头|没用|活着|不想|撑不|难受|受不了|一个人|孤单|绝望|累")
+CRISIS_AGAIN = (
+    "我在听。您不是一个人，这些难处可以一起想办法。心里难受的时候，请拨打12356心理援助热线（24小时）聊一聊；"
+    "有危险请马上拨打110或120。当地民政工作人员也会联系您。想和真人说话，随时说“转人工”。"
+)
+_ABOUT_REGISTERING = re.compile(
+    r"信息|泄露|隐私|给谁|谁看|谁知道|登记(?:了|完)|能给钱|给钱吗|给不给钱|帮(?:我|俺|我们|俺们)(?:啥|什么)|有啥用|有用吗|管用|"
+    r"会来人|来人吗|上门|多久(?:能|会)?(?:联系|打电话|来)"
+)
+# Asking what the assistant can do.
+_CAPABILITIES = re.compile(
+    r"你(?:能|会|可以)(?:干|做|嘎|帮)(?:啥|什么|哈|嘛)|(?:能|会)(?:干|做)(?:点)?(?:啥|什么)|你是干(?:啥|什么)的"
+)
 # What registering an emergency means, for a question asked at the consent prompt that no article answers.
 CONSENT_EXPLAINED = (
     "登记的意思是：把您说的情况转给当地乡镇（街道）或县级民政部门的工作人员，由他们联系您、核实情况，"
@@ -289,10 +304,14 @@ class Dialogue:
         """A question asked at a prompt: answered, then the prompt comes once more."""
         if not text or not is_question(text):
             return False
+        at_consent = bool(out.state["emergency"]) and out.state["emergency"]["stage"] in ("consent", "phone")
+        if at_consent and _ABOUT_REGISTERING.search(text):
+            out.say(CONSENT_EXPLAINED)  # “你们把我信息给谁啊”“登记了能给钱吗”: about this registration
+            return True
         answer = self._policy(out.state, text)
         if answer is not None:
             out.say(answer.text, {"article": answer.article.id, "citations": answer.citations})
-        elif out.state["emergency"] and out.state["emergency"]["stage"] in ("consent", "phone"):
+        elif at_consent:
             out.say(CONSENT_EXPLAINED)
         else:
             return False
@@ -318,6 +337,8 @@ class Dialogue:
     def _file(self, out: Outcome, message: Message) -> None:
         state, pending = out.state, out.state["emergency"]
         state["emergency"] = None
+        if pending["kind"] == "self_harm":
+            state["crisis"] = True
         found = detect(pending["text"]) if pending["confirmed"] else None
         consent = bool(pending["consent"])
         phone = pending["phone"] or None if consent else None
@@ -379,7 +400,7 @@ class Dialogue:
                 if not answers:  # “限额是多少啊？俺家就一套住的房子”: answered, and the fact taken too
                     out.say(again)
                     return
-        if _out_of_scope(message) and not answers:
+        if _out_of_scope(message) and not answers and not _DOMAIN.search(text):
             out.says.append(Say(response=message.response))  # 公积金 mid-screen: pointed elsewhere
             out.say(again)
             return
@@ -420,6 +441,8 @@ class Dialogue:
         household_facts = {k: v for k, v in facts.items() if k != "region"}
         if facts.get("region"):
             state["region"] = facts["region"]
+        if facts.get("area"):
+            state["area"] = facts["area"]  # “俺家在舒兰 农村的” said in a question: not asked again later
         if (
             text
             and state["last"] is not None
@@ -436,7 +459,15 @@ class Dialogue:
         ):
             self._start_screen(out, text)
             return
-        if _out_of_scope(message):
+        if state.get("crisis") and text and _DISTRESS.search(text) and not _SCREEN_REQUEST.search(text):
+            # After a self-harm lead, distress again (“也没人管俺”) gets the crisis line again, not an article.
+            out.say(CRISIS_AGAIN)
+            return
+        if text and _CAPABILITIES.search(text):
+            state["misses"] = 0
+            out.says.append(Say(response="utter_greet"))
+            return
+        if _out_of_scope(message) and not _DOMAIN.search(text):
             state["misses"] = 0
             out.says.append(Say(response=message.response))
             return
@@ -482,6 +513,8 @@ class Dialogue:
         # Facts the resident already gave in this conversation are not asked again.
         base = state["paused"] or state["last"]
         state["paused"] = None
+        if base is None and state.get("area"):
+            base = {"household": {"area": state["area"], **({"region": region} if region else {})}}
         if base is not None:
             turn = prescreen.start_from(base["household"], text, self._today())
         else:

@@ -41,7 +41,7 @@ _PERIOD_YEAR = re.compile(r"一年|每年|年收入|年入|全年|年薪|一年�
 _PERIOD_MONTH = re.compile(r"一个月|每个月|每月|月收入|月入|月薪|一月|月工资|工资|个月|月")
 _PERIOD_DAY = re.compile(r"一天|每天|日薪|天")
 # Right after the sum, with nothing between (两千一个月, 2000/月); across a pause it belongs to the next sum.
-_TOGETHER = re.compile(r"(?:加|合|在|放|凑)(?:到)?一块儿?|一块儿")
+_TOGETHER = re.compile(r"(?:加|合|在|放|凑)(?:到)?(?:一块儿?|一起)|一块儿")
 _PERIOD_AFTER = re.compile(r"^(?:/|每|一)?(?P<period>个?月|年|天)")
 # What a number that is not money is followed by: people, ages, grades, durations, dates, things.
 _NOT_MONEY_AFTER = re.compile(
@@ -52,7 +52,7 @@ _NOT_MONEY_BEFORE = re.compile(r"(?:初|高|第|大|星期|礼拜|周)$")
 # Cues of what a sum is, nearest before it in the same clause wins.
 _CUES = [
     ("income", r"收入|挣|赚|工资|到手|拿|月入|年入|进账|养老金|退休金|收|卖|打工|上班|干活|种地|纯收入"),
-    ("expense", r"花|开销|开支|支出|医药费|药费|住院|看病|治病|手术|学费|房租|租金|交|付|买|费|治疗|透析|自费"),
+    ("expense", r"花|开销|开支|支出|医药费|药费|住院|看病|治病|手术|学费|房租|租金|交|付|买|费|治疗|透析|自费|掏|垫"),
     ("debt", r"欠|借|贷|债|窟窿|还钱|还贷"),
     ("benefit", r"低保|补贴|补助|救助|能领|能给|给多少|发多少"),
 ]

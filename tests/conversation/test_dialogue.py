@@ -154,3 +154,29 @@ def test_a_household_described_with_size_and_income_starts_a_screen():
     resident = Resident(intent="ask_policy")
     reply = resident.say("临沂兰山区 家里四口人 俩孩子都上学 一个月收入六千四 就是钱花没了")
     assert resident.state["screen"] is not None and "几口人" not in reply
+
+
+def test_a_question_about_the_registration_itself_is_explained_at_the_consent_prompt():
+    resident = Resident()
+    resident.say("俺家老头子突然中风了 送到医院了")
+    reply = resident.say("你们把我信息给谁啊 会不会泄露")
+    assert "只给负责处理的工作人员" in reply and "手机号" in reply and resident.leads == []
+
+
+def test_distress_after_a_self_harm_lead_gets_the_crisis_line_again():
+    resident = Resident()
+    resident.say("欠了一屁股债 不想活了")
+    resident.say("不用")
+    assert len(resident.leads) == 1
+    assert "12356" in resident.say("也没人管俺")
+
+
+def test_asking_what_the_assistant_can_do_is_answered():
+    assert Resident(intent="goodbye").say("那你能干啥") == "<utter_greet>"
+
+
+def test_the_area_said_in_a_question_is_not_asked_again_in_the_screen():
+    resident = Resident()
+    resident.say("低保边缘户是咋认定的 俺家在吉林舒兰 农村的", intent="ask_policy")
+    reply = resident.say("那俺家能算上不 帮俺测测", intent="start_prescreen")
+    assert "农村" not in reply and resident.state["screen"]["household"]["area"] == "rural"
