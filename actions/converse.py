@@ -51,9 +51,16 @@ def file_lead(request: LeadRequest) -> str:
     return filed.lead_id
 
 
+def add_contact(request: LeadRequest, phone: str) -> str:
+    key = intake.idempotency_key(intake.CHAT, request.conversation_id, request.message_id)
+    lead = runtime.lead_service().add_contact(intake.source_channel(request.channel).value, key, phone)
+    logger.info("contact added to lead %s", lead.id)
+    return lead.id
+
+
 @lru_cache(maxsize=1)
 def dialogue() -> Dialogue:
-    return Dialogue(default_desk(), file_lead)
+    return Dialogue(default_desk(), file_lead, add_contact=add_contact)
 
 
 def message_of(tracker: Tracker) -> Message:

@@ -35,6 +35,7 @@ EVENT_NAMES = {
     "merged": "合并",
     "linked": "关联",
     "escalated": "升级督办",
+    "contact_added": "补充联系方式",
 }
 
 

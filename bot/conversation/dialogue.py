@@ -188,7 +188,9 @@ def new_state() -> Dict[str, Any]:
         "topic": None,  # the last policy article answered
         "emergency": None,  # an emergency collecting consent, phone and place
         "misses": 0,
-        "aside": False,  # the last reply answered a question asked mid-screen (“那农村的呢” follows it)
+        "aside": False,
+        "filed": None,  # the lead filed without a phone, which a phone given later is added to
+        "crisis": False,  # a self-harm lead was filed: distress again gets the crisis line again  # the last reply answered a question asked mid-screen (“那农村的呢” follows it)
     }
 
 
@@ -202,9 +204,11 @@ class Dialogue:
         desk: Desk,
         file_lead: Callable[[LeadRequest], str],
         today: Optional[Callable[[], dt.date]] = None,
+        add_contact: Optional[Callable[[LeadRequest, str], str]] = None,
     ) -> None:
         self._desk = desk
         self._file_lead = file_lead  # returns the lead id; raises on failure
+        self._add_contact = add_contact  # (the filed request, a phone) → the lead id; raises on failure
         self._today = today or dt.date.today
 
     # --- the entry point -------------------------------------------------------------------------------
@@ -358,6 +362,7 @@ class Dialogue:
         except Exception:  # noqa: BLE001 - the adapter logged it; the resident is told what to do instead
             out.say(FILE_FAILED)
             return
+        state["filed"] = None if phone else {"message_id": request.message_id, "channel": request.channel}
         if phone:
             reply = f"已把您的情况登记给当地民政工作人员（线索编号 {lead_id}），他们会尽快打电话联系您。"
         else:
@@ -366,6 +371,31 @@ class Dialogue:
                 "您也可以随时拨打12345或到乡镇（街道）说明情况。"
             )
         out.say(reply, {"lead_id": lead_id})
+
+    def _phone_after_filing(self, out: Outcome, message: Message, phone: str) -> None:
+        """“还是留个电话吧 136…”: the phone goes into the lead already filed, not a second lead."""
+        filed = out.state["filed"]
+        request = LeadRequest(
+            message_id=filed["message_id"],
+            conversation_id=message.sender_id,
+            channel=filed["channel"],
+            text="",
+            emergency=None,
+            region=UNKNOWN_REGION,
+            consent=True,
+            phone=phone,
+            place=None,
+        )
+        try:
+            lead_id = self._add_contact(request, phone)
+        except Exception:  # noqa: BLE001 - the adapter logged it
+            out.say(FILE_FAILED)
+            return
+        out.state["filed"] = None
+        out.say(
+            f"好的，已把您的电话补充到刚才的登记里（线索编号 {lead_id}），工作人员会打电话联系您。",
+            {"lead_id": lead_id},
+        )
 
     def _after_emergency(self, out: Outcome) -> None:
         if out.state["paused"] and out.state["paused"].get("pending"):
@@ -458,6 +488,10 @@ class Dialogue:
             (core_facts and (asks or intent in PRESCREEN_INTENTS)) or described or _SCREEN_REQUEST.search(text)
         ):
             self._start_screen(out, text)
+            return
+        phone = find_phone(text) if text and state.get("filed") else None
+        if phone and self._add_contact is not None:
+            self._phone_after_filing(out, message, phone)
             return
         if state.get("crisis") and text and _DISTRESS.search(text) and not _SCREEN_REQUEST.search(text):
             # After a self-harm lead, distress again (“也没人管俺”) gets the crisis line again, not an article.

@@ -26,6 +26,7 @@ class EmergencyKind:
     always: bool  # no word of a present situation needed
     timeless: bool  # a past or hypothetical marker does not cancel it (self-harm, violence)
     pattern: re.Pattern
+    events: Optional[re.Pattern]  # matched without a situation word
     first: str
 
 
@@ -71,6 +72,7 @@ def _rules() -> _Rules:
             k.always,
             k.timeless,
             re.compile("|".join(f"(?:{p})" for p in k.patterns)),
+            re.compile("|".join(f"(?:{p})" for p in k.events)) if k.events else None,
             _one_line(k.first),
         )
         for name, k in raw.kinds.items()
@@ -117,10 +119,11 @@ def detect(text: str) -> Optional[Emergency]:
     """The most urgent emergency the message describes, or None."""
     rules = _rules()
     for kind in rules.kinds:
-        match = kind.pattern.search(text)
+        event = kind.events.search(text) if kind.events else None
+        match = event or kind.pattern.search(text)
         if not match:
             continue
-        if not (kind.always or rules.situation.search(text)):
+        if not (event or kind.always or rules.situation.search(text)):
             continue
         if not kind.timeless and _not_now(text, rules):
             continue

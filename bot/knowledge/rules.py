@@ -130,9 +130,10 @@ class EmergencyKindRule(_Strict):
     always: bool = False
     timeless: bool = False  # a past or hypothetical marker does not cancel it
     patterns: conlist(Text, min_items=1)
+    events: List[Text] = []  # patterns that need no situation word even when `always` is false
     first: Text
 
-    _patterns_compile = validator("patterns", each_item=True, allow_reuse=True)(_compiles)
+    _patterns_compile = validator("patterns", "events", each_item=True, allow_reuse=True)(_compiles)
 
 
 class EmergencyRules(_Strict):

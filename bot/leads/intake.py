@@ -74,6 +74,11 @@ def _contact(contact: Any) -> Any:
     return kept or None
 
 
+def idempotency_key(origin: str, conversation_id: str, message_id: Optional[str] = None) -> str:
+    """`<origin>:<conversation>[:<message>]`: the key a filing (and a later addition to it) is known by."""
+    return ":".join(str(part) for part in (origin, conversation_id, message_id) if part is not None)
+
+
 def draft_lead(
     origin: str,
     conversation_id: str,
@@ -104,7 +109,7 @@ def draft_lead(
     filed_region = lead_region(region)
     if filed_region == UNKNOWN_REGION and not place and isinstance(region, str) and region.strip():
         place = region.strip()[:200]  # a place name where a code was expected: kept for the admin
-    key = ":".join(str(part) for part in (origin, conversation_id, message_id) if part is not None)
+    key = idempotency_key(origin, conversation_id, message_id)
     return LeadDraft(
         idempotency_key=key,
         source_channel=source_channel(HOTLINE if origin == HOTLINE else input_channel),

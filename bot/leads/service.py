@@ -16,7 +16,7 @@ from bot.db import utcnow
 from bot.inputs import MAX_TEXT, InputRefused, clean_text, parse_id
 from bot.knowledge import rules as knowledge_rules
 from bot.leads.access import confine, may_see, visible
-from bot.leads.draft import LeadDraft
+from bot.leads.draft import Contact, LeadDraft
 from bot.leads.household import household_key
 from bot.leads.model import (
     DEPARTMENTS,
@@ -237,6 +237,56 @@ class LeadService:
                     session, lead_id=lead_id, region=draft.region, severity=values["severity"], now=now
                 )
         return Filed(Lead(id=lead_id, **values), created=True, merged_into=values.get("merged_into_id"))
+
+    def add_contact(self, source_channel: str, idempotency_key: str, phone: str) -> Lead:
+        """The resident agreed after the lead was filed without contact (“还是留个电话吧”): the phone is
+        added, with consent, to the lead their channel filed under this key, and the history says so.
+
+        Only that channel's own lead (the key is scoped to its filer), only while it has no phone and is
+        still open. The household key is set too, unless the household already has another open lead
+        (then that lead stays the household's one; both remain for staff to merge).
+        """
+        draft_contact = Contact(phone=phone)  # validated like any filing's contact
+        now = self._clock()
+        with self._sessions.begin() as session:
+            row = (
+                session.execute(
+                    select(leads).where(leads.c.filer == source_channel, leads.c.idempotency_key == idempotency_key)
+                )
+                .mappings()
+                .first()
+            )
+            if row is None:
+                raise LeadNotFound(f"no lead filed by {source_channel} under {idempotency_key!r}")
+            if row["contact_phone"] or LeadState(row["state"]) not in OPEN_STATES:
+                return Lead(**row)
+            key = household_key(self._secret, phone=draft_contact.phone, region=row["region"])
+            taken = session.execute(
+                select(leads.c.id).where(
+                    leads.c.household_key == key,
+                    leads.c.state.in_(sorted(state.value for state in OPEN_STATES)),
+                    leads.c.id != row["id"],
+                )
+            ).first()
+            values = dict(contact_phone=draft_contact.phone, consent_at=now, updated_at=now)
+            if taken is None:
+                values["household_key"] = key
+            session.execute(update(leads).where(leads.c.id == row["id"]).values(**values))
+            session.execute(
+                insert(lead_events),
+                [
+                    dict(
+                        lead_id=row["id"],
+                        at=now,
+                        actor=source_channel,
+                        kind="contact_added",
+                        from_state=row["state"],
+                        to_state=row["state"],
+                        note="居民同意留下联系电话",
+                    )
+                ],
+            )
+            return Lead(**{**row, **values})
 
     @staticmethod
     def _link(session: Session, lead, severity: Severity, now) -> None:

@@ -88,3 +88,12 @@ async def test_handoff_mid_prescreen_pauses_and_keeps_the_household(configured):
     assert ConversationPaused() in events
     assert [m["response"] for m in dispatcher.messages] == ["utter_handoff"]
     assert state["paused"]["household"]["size"] == 3
+
+
+async def test_a_phone_given_after_declining_goes_into_the_same_lead(configured):
+    replies, _ = await conversation(["厨房着火了 怎么办", "不用", "哎 还是留个电话吧 13644317720"], sender="resident-3")
+    first = replies[1].messages[-1]["custom"]["lead_id"]
+    assert replies[2].messages[-1]["custom"]["lead_id"] == first and "补充" in texts(replies[2])
+    admin, _ = runtime.staff_service().create("管理员", "市民政局", "22", StaffRole.admin)
+    leads = runtime.lead_service().list(admin)
+    assert len(leads) == 1 and leads[0].contact_phone == "13644317720" and leads[0].consent_at is not None

@@ -16,6 +16,7 @@ from bot.leads import (
     Forbidden,
     InvalidLead,
     LeadDraft,
+    LeadNotFound,
     LeadService,
     LeadState,
     Severity,
@@ -335,3 +336,16 @@ def test_filing_survives_the_database_dropping_its_connections(postgres_url):
         assert filed.created and filed.lead.id is not None
     finally:
         engine.dispose()
+
+
+def test_a_phone_given_after_filing_is_added_with_consent_once(service, people):
+    lead = service.file(draft(key="chat:r1:m1")).lead
+    assert lead.contact_phone is None
+    added = service.add_contact("wechat", "chat:r1:m1", "13912345678")
+    assert added.contact_phone == "13912345678" and added.consent_at is not None
+    again = service.add_contact("wechat", "chat:r1:m1", "13800000000")  # a retry or a second number
+    assert again.contact_phone == "13912345678"
+    stored, history = service.get(lead.id, people["county"])
+    assert stored.contact_phone == "13912345678" and [e.kind for e in history].count("contact_added") == 1
+    with pytest.raises(LeadNotFound):  # another channel's key is not this filer's lead
+        service.add_contact("hotline", "chat:r1:m1", "13912345678")
