@@ -88,6 +88,11 @@ def openapi_document() -> dict:
         for n, d in [
             ("state", "new|claimed|visiting|pending|resolved|closed|merged"),
             ("cause", "illness|schooling|…"),
+            (
+                "kind",
+                "the emergency's kind group: self_harm|violence|fire|disaster|sudden_illness|accident|stranded|"
+                "missing|sudden_loss|other (other also takes kinds no group names)",
+            ),
             ("severity", "life_threatening|urgent|normal"),
             ("region", "code prefix"),
             ("overdue", "true|false"),

@@ -120,6 +120,11 @@ class LeadService:
     def now(self):
         return self._clock()
 
+    @property
+    def sessions(self) -> sessionmaker:
+        """The database the queue lives in (the dashboard and the transcripts read the same one)."""
+        return self._sessions
+
     # --- filing ----------------------------------------------------------------------------------
     def file(self, draft: LeadDraft, filer: Optional[Staff] = None) -> Filed:
         """File a lead once per (filer, idempotency key). Committed before this returns.
