@@ -70,7 +70,7 @@ async def dashboard_csv(request: web.Request) -> web.Response:
         if key is None:
             writer.writerow([figure.title])
         writer.writerow([name for _, name in figure.columns])
-        for row in figure.rows:
+        for row in figure.rows + ([figure.total] if figure.total else []):
             writer.writerow([csv_cell("" if row.get(k) is None else row.get(k)) for k, _ in figure.columns])
         if key is None:
             writer.writerow([])
@@ -82,22 +82,32 @@ def _chart(figure: Figure) -> dict:
     """What the page draws: bars with their widths in percent of the longest, and the legend."""
     names = dict(figure.columns)
     if figure.chart == "stacked":
+        # One column per period (a month of days fits one line), split by series; the legend gives totals.
         colors = {s: PALETTE[i % len(PALETTE)] for i, s in enumerate(figure.series)}
         longest = max([sum(row.get(s) or 0 for s in figure.series) for row in figure.rows] + [1])
+        every = max(1, len(figure.rows) // 10)  # label about ten columns, the rest on hover
         bars = []
-        for row in figure.rows:
+        for i, row in enumerate(figure.rows):
+            label = str(row[figure.columns[0][0]])
             parts = [
-                {
-                    "name": names[s],
-                    "value": row.get(s) or 0,
-                    "color": colors[s],
-                    "width": 100 * (row.get(s) or 0) / longest,
-                }
+                {"name": names[s], "value": row[s], "color": colors[s], "height": 100 * row[s] / longest}
                 for s in figure.series
                 if row.get(s)
             ]
-            bars.append({"label": row[figure.columns[0][0]], "parts": parts, "total": sum(p["value"] for p in parts)})
-        return {"bars": bars, "legend": [(names[s], colors[s]) for s in figure.series]}
+            total = sum(p["value"] for p in parts)
+            bars.append({"label": label, "short": label[5:] if i % every == 0 else "", "parts": parts, "total": total})
+        totals = {s: sum(row.get(s) or 0 for row in figure.rows) for s in figure.series}
+        return {
+            "bars": bars,
+            "legend": [(names[s], colors[s], totals[s]) for s in figure.series],
+            "facts": _facts(figure, set(figure.series)),
+        }
+    if figure.chart == "summary":  # percentages of the whole window, one bar each
+        row = figure.total or {}
+        bars = [
+            {"label": names[k], "value": row.get(k), "width": row.get(k) or 0, "extra": None} for k in figure.series
+        ]
+        return {"bars": bars, "legend": [], "facts": _facts(figure, set(figure.series))}
     label_key = figure.columns[1][0] if figure.key == "open_by_township" else figure.columns[0][0]
     values = [row.get(figure.bar) for row in figure.rows]
     longest = max([v for v in values if v is not None] + [1])
@@ -116,11 +126,21 @@ def _chart(figure: Figure) -> dict:
                 "extra_name": names.get(figure.series[0]) if figure.series else None,
             }
         )
-    return {
-        "bars": bars,
-        "legend": [(names[figure.bar], PALETTE[0])]
-        + ([(names[figure.series[0]], PALETTE[3])] if figure.series else []),
-    }
+    legend = [(names[figure.bar], PALETTE[0], None)]
+    if figure.series:
+        legend.append((names[figure.series[0]], PALETTE[3], None))
+    return {"bars": bars, "legend": legend, "facts": []}
+
+
+def _facts(figure: Figure, drawn: set) -> list:
+    """The whole window's other figures, in words under the chart: 开始测算 12 · 紧急情况 3 · …"""
+    if not figure.total:
+        return []
+    return [
+        (name, "—" if figure.total.get(k) is None else f"{figure.total[k]}{'%' if k.endswith('_pct') else ''}")
+        for k, name in figure.columns[1:]
+        if k not in drawn
+    ]
 
 
 async def dashboard_page(request: web.Request) -> web.Response:

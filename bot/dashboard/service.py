@@ -51,6 +51,7 @@ DEFAULT_DAYS = {"day": 30, "week": 84}
 MAX_DAYS = 366
 TOWNSHIP_DIGITS = 9  # 220104001: a township (乡镇/街道) code; a shorter region is the county's own
 NO_KIND = "（未识别紧急类型）"
+TOTAL = "全部"
 VERDICT_NONE = "均不符合"
 VERDICT_UNDECIDED = "信息不全，未得出结果"
 
@@ -68,8 +69,11 @@ class Figure:
     title: str
     columns: List[Tuple[str, str]]  # (key, Chinese header)
     rows: List[Dict[str, Any]] = field(default_factory=list)
-    chart: str = "stacked"  # stacked: one bar per period split by `series`; bars: one bar per row
+    # stacked: one column per period split by `series`; bars: one bar per row; summary: a bar per `series`
+    # column of the total row (percentages)
+    chart: str = "stacked"
     series: List[str] = field(default_factory=list)  # the stacked chart's parts (column keys)
+    total: Optional[Dict[str, Any]] = None  # the whole window's row, after the periods
     bar: Optional[str] = None  # the bars chart's value column
     unit: str = ""
     note: str = ""
@@ -81,6 +85,7 @@ class Figure:
             "title": self.title,
             "columns": [{"key": k, "name": n} for k, n in self.columns],
             "rows": self.rows,
+            "total": self.total,
             "note": self.note,
             "missing": self.missing,
         }
@@ -255,8 +260,8 @@ class DashboardService:
                 ("median_hours_to_claim", "认领用时中位数（小时）"),
                 ("median_hours_to_visit", "核实用时中位数（小时）"),
             ],
-            chart="bars",
-            bar="claimed_in_time_pct",
+            chart="summary",
+            series=["claimed_in_time_pct", "visited_in_time_pct"],
             unit="%",
             note="时限为 knowledge/rules/queue.yaml 按紧急程度规定的处置时限（截止时间）。未到截止时间且尚未认领（核实）的线索不计入比例；"
             "“核实”指线索首次进入“核实中”。",
@@ -266,7 +271,7 @@ class DashboardService:
             by_period[period_of(r["created_at"], period)].append(r)
         for p in periods + ["total"]:
             group = rows if p == "total" else by_period.get(p, [])
-            row: Dict[str, Any] = {"period": "全部" if p == "total" else p, "filed": len(group)}
+            row: Dict[str, Any] = {"period": TOTAL if p == "total" else p, "filed": len(group)}
             for step, label in (("claimed", "claim"), ("visited", "visit")):
                 judged = in_time = 0
                 spans = []
@@ -280,7 +285,10 @@ class DashboardService:
                         judged += 1
                 row[f"{step}_in_time_pct"] = _percent(in_time, judged)
                 row[f"median_hours_to_{label}"] = _median(spans)
-            figure.rows.append(row)
+            if p == "total":
+                figure.total = row
+            else:
+                figure.rows.append(row)
         return figure
 
     def _open_by_township(self, staff: Staff, now: datetime) -> Figure:
@@ -395,6 +403,17 @@ class DashboardService:
                     "fallback_rate_pct": _percent(c["fallbacks"], c["messages"]),
                 }
             )
+        whole = sum(rows.values(), Counter())
+        activity.total = {
+            "period": TOTAL,
+            "conversations": sum(r["conversations"] for r in activity.rows),
+            "messages": whole["messages"],
+            "calls": whole["calls"],
+            "prescreens_started": whole["started"],
+            "prescreens_finished": whole["finished"],
+            "emergencies": whole["emergencies"],
+            "fallback_rate_pct": _percent(whole["fallbacks"], whole["messages"]),
+        }
         verdicts.rows = [{"verdict": v, "count": n} for v, n in verdict_counts.most_common()]
         self._handoffs(handoffs, requests, regions, staff, now, periods, period)
         return [activity, verdicts, handoffs]
@@ -423,6 +442,13 @@ class DashboardService:
                     "median_wait_minutes": _median(waits[p]),
                 }
             )
+        figure.total = {
+            "period": TOTAL,
+            "requests": sum(r["requests"] for r in figure.rows),
+            "answered": sum(r["answered"] for r in figure.rows),
+            "waiting": sum(r["waiting"] for r in figure.rows),
+            "median_wait_minutes": _median([w for p in periods for w in waits[p]]),
+        }
         if hidden and staff.role is not StaffRole.admin:
             figure.note += f" 另有 {hidden} 个请求的会话没有说明地区（或对话记录库不可用），只计入管理员的统计。"
 

@@ -130,8 +130,9 @@ def test_compliance_and_medians_and_open_and_overdue_by_township(world, clock, p
     leads.claim(late.id, people["county"])
     clock.now = NOW
     board = dashboard.build(people["county"], "day", 7)
-    total = board.figure("compliance").rows[-1]
+    total = board.figure("compliance").total
     assert total["period"] == "全部" and total["filed"] == 4
+    assert sum(row["filed"] for row in board.figure("compliance").rows) == 4
     # Claimed: fast in time, late late, never past due → 1 of 3 judged.
     assert total["claimed_in_time_pct"] == pytest.approx(33.3)
     # Visited: fast in time; late and never past due without a visit → 1 of 3.
@@ -207,6 +208,7 @@ def test_conversations_prescreens_verdicts_emergencies_and_fallbacks_from_rasa_e
     assert today["fallback_rate_pct"] == pytest.approx(25.0)
     assert board.figure("verdicts").rows == [{"verdict": "最低生活保障（低保）", "count": 1}]
     assert "1 个会话没有说明地区" in board.figure("conversations").note
+    assert board.figure("conversations").total["fallback_rate_pct"] == pytest.approx(25.0)
 
     admin = dashboard.build(people["admin"], "day", 7).figure("conversations").rows[-1]
     assert (admin["conversations"], admin["messages"]) == (3, 9)  # every region, and none
@@ -233,6 +235,7 @@ def test_handoffs_and_their_waiting_time_and_calls(world, sessions, clock, peopl
     assert (today["requests"], today["answered"], today["waiting"]) == (2, 1, 1)
     assert today["median_wait_minutes"] == pytest.approx((10 + 240) / 2)
     assert "1 个请求" in figure.note
+    assert (figure.total["requests"], figure.total["median_wait_minutes"]) == (2, pytest.approx(125.0))
     assert dashboard.build(people["admin"], "day", 7).figure("handoffs").rows[-1]["requests"] == 3
     activity = dashboard.build(people["county"], "day", 7).figure("conversations").rows
     assert sum(r["calls"] for r in activity) == 1
