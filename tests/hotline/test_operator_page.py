@@ -60,6 +60,9 @@ async def test_the_page_shows_the_latest_assistance_and_files_the_lead(console):
     assert (
         lead["lead"]["source_channel"] == "hotline" and not lead["lead"]["contact"]["phone"]
     )  # no consent ticked → no phone kept
+    assert lead["lead"]["kind_name"] == "火灾"  # the kind heard, kept beside the operator's cause
+    lead_page = await (await console.get(f"/console/leads/{lead_id}")).text()
+    assert 'id="conversation" href="/console/calls/c-page"' in lead_page  # a hotline lead links to its call
 
     ended = await console.post("/console/calls/c-page/end", allow_redirects=True)
     assert "社会救助-急难求助" in await ended.text()

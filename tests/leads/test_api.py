@@ -212,3 +212,17 @@ async def test_the_dashboard_api_answers_supervisors_with_figures_and_csv(api):
         assert resp.status == 400 and (await resp.json())["error"]["code"] == code
     bad_figure = await api.get("/api/v1/dashboard/export.csv?figure=nope", headers=auth(api, "county"))
     assert bad_figure.status == 400
+
+
+async def test_the_conversation_page_says_when_rasas_tracker_store_is_absent(api):
+    await api.post("/console/login", data={"token": api.tokens["town"]})
+    chat = lead_body("conv-1", conversation_id="resident-9")
+    lead_id = (await (await api.post("/api/v1/leads", json=chat, headers=auth(api, "town"))).json())["lead"]["id"]
+    page = await (await api.get(f"/console/leads/{lead_id}")).text()
+    assert f'id="conversation" href="/console/leads/{lead_id}/conversation"' in page
+    transcript = await api.get(f"/console/leads/{lead_id}/conversation")
+    assert transcript.status == 200 and "对话记录库（Rasa 的 events 表）不在本数据库中" in await transcript.text()
+    plain = (await (await api.post("/api/v1/leads", json=lead_body("conv-2"), headers=auth(api, "town"))).json())[
+        "lead"
+    ]
+    assert 'id="conversation"' not in await (await api.get(f"/console/leads/{plain['id']}")).text()
