@@ -51,7 +51,6 @@ class Conversation:
     sender_id: str
     messages: List[datetime] = field(default_factory=list)  # the resident's messages
     turns: List[Turn] = field(default_factory=list)
-    channel: Optional[str] = None
 
     @property
     def region(self) -> Optional[str]:
@@ -128,7 +127,6 @@ class TrackerEvents:
                 data = _data(raw)
                 if type_name == "user":
                     current.messages.append(_at(timestamp))
-                    current.channel = current.channel or data.get("input_channel")
                 elif data.get("name") == STATE_SLOT and isinstance(data.get("value"), dict):
                     current.turns.append(Turn(_at(timestamp), state, data["value"]))
                     state = data["value"]

@@ -212,6 +212,9 @@ async def test_the_dashboard_api_answers_supervisors_with_figures_and_csv(api):
         assert resp.status == 400 and (await resp.json())["error"]["code"] == code
     bad_figure = await api.get("/api/v1/dashboard/export.csv?figure=nope", headers=auth(api, "county"))
     assert bad_figure.status == 400
+    doc = await (await api.get("/api/v1/openapi.json")).json()
+    assert {"/api/v1/dashboard", "/api/v1/dashboard/export.csv"} <= set(doc["paths"])
+    assert "kind" in doc["components"]["schemas"]["LeadDraft"]["properties"]
 
 
 async def test_the_conversation_page_says_when_rasas_tracker_store_is_absent(api):
