@@ -33,6 +33,14 @@ PUBLIC = {
     ("POST", "/console/login"),
     ("POST", "/console/logout"),
 }
+# Figures over a region, for supervisors (county, city) and admins: a township's staff are refused, and
+# region A's township shows in them only for those who see region A.
+SUPERVISORS_ONLY = {
+    ("GET", "/api/v1/dashboard"),
+    ("GET", "/api/v1/dashboard/export.csv"),
+    ("GET", "/console/dashboard"),
+}
+TOWNSHIP_A = "220104001"
 IDENTITIES = {
     "town_a": ("220104001", StaffRole.township_staff, True),
     "county_a": ("220104", StaffRole.county_supervisor, True),
@@ -87,6 +95,8 @@ def _body(method: str, path: str, ids: dict):
         ("POST", "/console/leads/{id}/refer"): {"department": "医保"},
         ("POST", "/console/calls/{call_id}/lead"): {"region": "220104001", "cause": "illness", "severity": "urgent"},
         ("POST", "/console/calls/{call_id}/wrap-up"): {"summary": "改过"},
+        ("POST", "/console/calls/start"): {"call_id": ids["call_id"]},
+        ("POST", "/console/calls/{call_id}/say"): {"speaker": "caller", "text": "你好"},
     }
     if path.startswith("/console/"):
         return None, forms.get((method, path), {})
@@ -178,6 +188,8 @@ async def test_every_staff_route_is_confined_to_the_region(world, route):
         resp, body = await _send(world, method, path, who)
         assert resp.status < 500, (who, resp.status, body[:300])
         assert MARKER not in body and SAID not in body, (who, resp.status)
+        if route in SUPERVISORS_ONLY:
+            assert TOWNSHIP_A not in body, (who, resp.status)
         assert _snapshot(world.sessions) == before, (who, resp.status, body[:300])
         if "{" in path:  # one region-A record: refused outright
             assert resp.status in (303, 403, 404), (who, resp.status)
@@ -187,8 +199,12 @@ async def test_every_staff_route_is_confined_to_the_region(world, route):
         for who, (_, _, sees_a) in IDENTITIES.items():
             if sees_a:
                 resp, body = await _send(world, method, path, who)
+                if route in SUPERVISORS_ONLY and IDENTITIES[who][1] is StaffRole.township_staff:
+                    assert resp.status == 403, (who, resp.status)
+                    continue
                 assert resp.status == 200, (who, resp.status, body[:300])
-                assert MARKER in body or SAID in body or world.ids["call_id"] in body, (who, path)
+                shown = (MARKER, SAID, world.ids["call_id"]) + ((TOWNSHIP_A,) if route in SUPERVISORS_ONLY else ())
+                assert any(s in body for s in shown), (who, path)
 
 
 def test_matrix_size():

@@ -12,12 +12,16 @@ from aiohttp import web
 
 from bot import runtime
 from bot.api import console, screenings
+from bot.api import dashboard as dashboard_routes
 from bot.api import leads as leads_routes
 from bot.api.auth import GUESSES_KEY, STAFF_KEY, TokenGuesses
+from bot.api.dashboard import DASHBOARD_KEY, TRACKER_KEY
 from bot.api.errors import dumps, errors_middleware
 from bot.api.leads import LEADS_KEY
 from bot.api.openapi import openapi_document
+from bot.api.places import region_label
 from bot.api.screenings import BOOK_KEY
+from bot.dashboard import DashboardService, TrackerEvents
 from bot.eligibility import RegionBook, default_book
 from bot.hotline import CallService
 from bot.hotline import page as hotline_page
@@ -68,6 +72,7 @@ def create_app(
     leads: Optional[LeadService] = None,
     staff: Optional[StaffService] = None,
     calls: Optional[CallService] = None,
+    dashboard: Optional[DashboardService] = None,
 ) -> web.Application:
     """The whole API. Services default to the ones the settings describe (built here, not at import)."""
     app = web.Application(middlewares=[console_headers, errors_middleware], client_max_size=256 * 1024)
@@ -76,11 +81,16 @@ def create_app(
     app[GUESSES_KEY] = TokenGuesses()
     app[STAFF_KEY] = staff or runtime.staff_service()
     app[CALLS_KEY] = calls or runtime.call_service()
+    # The dashboard and the conversations' transcripts read the queue's database (Rasa's events table too).
+    queue_db = app[LEADS_KEY].sessions
+    app[DASHBOARD_KEY] = dashboard or DashboardService(queue_db, clock=app[LEADS_KEY].now, region_name=region_label)
+    app[TRACKER_KEY] = TrackerEvents(queue_db)
     screenings.add_routes(app)
     leads_routes.add_routes(app)
     hotline_routes.add_routes(app)
     console.setup(app)
     hotline_page.setup(app)
+    dashboard_routes.setup(app)
     app.router.add_get("/api/v1/health", health)
     app.router.add_get("/api/v1/openapi.json", openapi)
     app.on_startup.append(_load_policy_desk)

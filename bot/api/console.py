@@ -5,21 +5,24 @@ from __future__ import annotations
 import asyncio
 from datetime import datetime
 from typing import Optional
-from urllib.parse import urlencode
+from urllib.parse import quote, urlencode
 
 from aiohttp import web
 
 from bot.api import pages
 from bot.api.auth import LOGIN_PAGE, SESSION_COOKIE, STAFF_KEY, page_staff, staff_for_token
+from bot.api.dashboard import TRACKER_KEY
 from bot.api.leads import LEADS_KEY, lead_to_dict, list_filters
 from bot.api.pages import local_time as _local
 from bot.api.pages import redirect as _redirect
 from bot.api.pages import render as _page
+from bot.api.places import region_label
 from bot.leads import InvalidLead, LeadError, LeadState, SourceChannel
 from bot.leads.model import (
     CAUSE_NAMES,
     CHANNEL_NAMES,
     DEPARTMENTS,
+    KIND_GROUP_NAMES,
     SEVERITY_NAMES,
     STATE_NAMES,
     TRANSITIONS,
@@ -47,6 +50,7 @@ def setup(app: web.Application) -> None:
     app.router.add_post(LOGIN_PAGE, login)
     app.router.add_post("/console/logout", logout)
     app.router.add_get(r"/console/leads/{id:[0-9]+}", lead_page)
+    app.router.add_get(r"/console/leads/{id:[0-9]+}/conversation", conversation_page)
     app.router.add_post(r"/console/leads/{id:[0-9]+}/claim", claim)
     app.router.add_post(r"/console/leads/{id:[0-9]+}/transition", move)
     app.router.add_post(r"/console/leads/{id:[0-9]+}/refer", refer)
@@ -108,12 +112,12 @@ async def queue_page(request: web.Request) -> web.Response:
             {
                 **lead_to_dict(lead, now),
                 "severity_name": SEVERITY_NAMES[lead.severity],
-                "cause_name": CAUSE_NAMES[lead.cause],
+                "region_label": region_label(lead.region),
                 "countdown": countdown,
                 "overdue": overdue,
             }
         )
-    filters = {k: request.query.get(k, "") for k in ("state", "cause", "severity", "overdue")}
+    filters = {k: request.query.get(k, "") for k in ("state", "cause", "kind", "severity", "overdue")}
     return _page(
         request,
         "queue.html",
@@ -124,6 +128,7 @@ async def queue_page(request: web.Request) -> web.Response:
             "query": urlencode({k: v for k, v in filters.items() if v}),
             "states": [(s.value, STATE_NAMES[s]) for s in LeadState],
             "causes": [(c.value, CAUSE_NAMES[c]) for c in Cause],
+            "kinds": list(KIND_GROUP_NAMES.items()),
             "severities": [(s.value, SEVERITY_NAMES[s]) for s in Severity],
         },
     )
@@ -164,11 +169,44 @@ async def lead_page(request: web.Request) -> web.Response:
             "state_name": STATE_NAMES[lead.state],
             "severity_name": SEVERITY_NAMES[lead.severity],
             "cause_name": CAUSE_NAMES[lead.cause],
+            "region_label": region_label(lead.region),
+            "conversation_url": conversation_url(lead),
             "channel_name": CHANNEL_NAMES[lead.source_channel],
             "can_claim": lead.state is LeadState.new,
             "moves": moves,
             "is_open": lead.is_open,
             "departments": DEPARTMENTS,
+        },
+    )
+
+
+def conversation_url(lead) -> Optional[str]:
+    """Where the conversation a lead came from is read: a call's page, or the chat's transcript."""
+    if not lead.conversation_id:
+        return None
+    if lead.source_channel is SourceChannel.hotline:
+        return f"/console/calls/{quote(lead.conversation_id, safe='')}"
+    return f"/console/leads/{lead.id}/conversation"
+
+
+async def conversation_page(request: web.Request) -> web.Response:
+    """The chat (web or WeChat) a lead came from, masked, as Rasa's tracker store kept it. Seen by whoever
+    may see the lead: the lead's region guards its conversation."""
+    staff = await page_staff(request)
+    service = request.app[LEADS_KEY]
+    lead, _ = await asyncio.to_thread(service.get, int(request.match_info["id"]), staff)
+    tracker = request.app[TRACKER_KEY]
+    available = bool(lead.conversation_id) and await asyncio.to_thread(tracker.available)
+    lines = await asyncio.to_thread(tracker.transcript, lead.conversation_id) if available else []
+    return _page(
+        request,
+        "conversation.html",
+        {
+            "staff": staff,
+            "lead": lead_to_dict(lead, service.now()),
+            "available": available,
+            "lines": [{**line, "at": _local(line["at"])} for line in lines],
+            "channel_name": CHANNEL_NAMES[lead.source_channel],
         },
     )
 

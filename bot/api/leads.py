@@ -17,6 +17,7 @@ from pydantic import ValidationError
 
 from bot.api.auth import current_staff
 from bot.api.errors import bad_request, dumps, json_object
+from bot.api.places import region_name
 from bot.input_errors import describe
 from bot.inputs import parse_id
 from bot.leads import (
@@ -28,7 +29,7 @@ from bot.leads import (
     LeadState,
     Severity,
 )
-from bot.leads.model import STATE_NAMES
+from bot.leads.model import CAUSE_NAMES, KIND_GROUP_NAMES, STATE_NAMES, kind_group, kind_name
 
 LEADS_KEY = web.AppKey("leads", LeadService)
 
@@ -45,10 +46,15 @@ def lead_to_dict(lead: Lead, now: Optional[datetime] = None) -> dict:
         "state_name": STATE_NAMES[lead.state],
         "severity": lead.severity.value,
         "cause": lead.cause.value,
+        "cause_name": CAUSE_NAMES[lead.cause],
+        "kind": lead.kind,
+        "kind_group": kind_group(lead.kind),
+        "kind_name": kind_name(lead.kind),
         "source_channel": lead.source_channel.value,
         "conversation_id": lead.conversation_id,
         "description": lead.description,
         "region": lead.region,
+        "region_name": region_name(lead.region),
         "place": lead.place,
         "contact": {"name": lead.contact_name, "phone": lead.contact_phone, "address": lead.contact_address},
         "consent_at": _iso(lead.consent_at),
@@ -91,12 +97,18 @@ def list_filters(request: web.Request) -> dict:
     overdue_raw = request.query.get("overdue")
     if overdue_raw not in (None, "", "true", "false"):
         raise bad_request("invalid_overdue", "overdue must be true or false", "筛选条件 overdue 应为 true 或 false")
+    kind = request.query.get("kind") or None
+    if kind is not None and kind not in KIND_GROUP_NAMES:
+        raise bad_request(
+            "invalid_kind", f"kind must be one of {', '.join(KIND_GROUP_NAMES)}", "筛选条件 kind（紧急情况类型）不正确"
+        )
     region = request.query.get("region") or None
     if region is not None and not (region.isascii() and region.isdigit() and len(region) <= 12):
         raise bad_request("invalid_region", "region must be digits", "地区代码应为数字")
     return {
         "states": [state] if state else None,
         "cause": _enum_query(request, "cause", Cause),
+        "kind": kind,
         "severity": _enum_query(request, "severity", Severity),
         "region": region,
         "overdue": None if overdue_raw in (None, "") else overdue_raw == "true",
@@ -207,7 +219,11 @@ CSV_COLUMNS = [
     "state",
     "severity",
     "cause",
+    "cause_name",
+    "kind",
+    "kind_name",
     "region",
+    "region_name",
     "place",
     "description",
     "contact_name",
@@ -222,7 +238,7 @@ CSV_COLUMNS = [
 ]
 
 
-def _cell(value) -> str:
+def csv_cell(value) -> str:
     text = "" if value is None else str(value)
     # Spreadsheets run cells starting with these as formulas (CSV injection).
     return "'" + text if text[:1] in ("=", "+", "-", "@") else text
@@ -244,12 +260,16 @@ async def export_leads(request: web.Request) -> web.Response:
             "contact_phone": row["contact"]["phone"],
             "contact_address": row["contact"]["address"],
         }
-        writer.writerow([_cell(flat[c]) for c in CSV_COLUMNS])
+        writer.writerow([csv_cell(flat[c]) for c in CSV_COLUMNS])
+    return csv_response(out.getvalue(), "leads.csv")
+
+
+def csv_response(text: str, filename: str) -> web.Response:
     return web.Response(
-        body=("\ufeff" + out.getvalue()).encode("utf-8"),  # BOM: Excel opens UTF-8 Chinese correctly
+        body=("\ufeff" + text).encode("utf-8"),  # BOM: Excel opens UTF-8 Chinese correctly
         content_type="text/csv",
         charset="utf-8",
-        headers={"Content-Disposition": 'attachment; filename="leads.csv"'},
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
     )
 
 
@@ -264,4 +284,4 @@ def add_routes(app: web.Application) -> None:
     app.router.add_post(r"/api/v1/leads/{id:[0-9]+}/merge", merge_lead)
 
 
-__all__ = ["LEADS_KEY", "add_routes", "lead_to_dict", "list_filters"]
+__all__ = ["LEADS_KEY", "add_routes", "csv_cell", "csv_response", "lead_to_dict", "list_filters"]

@@ -88,6 +88,11 @@ def openapi_document() -> dict:
         for n, d in [
             ("state", "new|claimed|visiting|pending|resolved|closed|merged"),
             ("cause", "illness|schooling|…"),
+            (
+                "kind",
+                "the emergency's kind group: self_harm|violence|fire|disaster|sudden_illness|accident|stranded|"
+                "missing|sudden_loss|other (other also takes kinds no group names)",
+            ),
             ("severity", "life_threatening|urgent|normal"),
             ("region", "code prefix"),
             ("overdue", "true|false"),
@@ -175,6 +180,46 @@ def openapi_document() -> dict:
                 "summary": "merge into another open lead: {into, note}",
                 "parameters": [lead_id],
                 "responses": {"200": {"description": "merged"}, "409": err("not allowed")},
+            }
+        },
+    }
+    window = [
+        {"name": "period", "in": "query", "required": False, "schema": {"type": "string", "enum": ["day", "week"]}},
+        {
+            "name": "days",
+            "in": "query",
+            "required": False,
+            "schema": {"type": "integer", "minimum": 1, "maximum": 366},
+            "description": "how far back; default 30 (day) or 84 (week)",
+        },
+    ]
+    dashboard_paths = {
+        "/api/v1/dashboard": {
+            "get": {
+                **secured,
+                "summary": "supervisor figures for the caller's region (county supervisors and admins): leads by cause, "
+                "kind, severity and township per period; due-time compliance and medians; open and overdue by "
+                "township; conversations, pre-screens, verdicts, emergencies, fallback rate; handoffs and waiting "
+                "time. A figure whose source is absent carries `missing`",
+                "parameters": window,
+                "responses": {
+                    "200": {
+                        "description": "{region, period, since, until, figures: [{key, title, columns, rows, note, missing}]}"
+                    },
+                    "400": bad,
+                    "401": err("no or bad token"),
+                    "403": err("dashboard_forbidden: township staff"),
+                },
+            }
+        },
+        "/api/v1/dashboard/export.csv": {
+            "get": {
+                **secured,
+                "summary": "one figure (figure=by_cause|by_kind|by_severity|by_township|compliance|open_by_township|"
+                "conversations|verdicts|handoffs) as CSV (UTF-8 with BOM, Chinese headers); without figure, all of them",
+                "parameters": window
+                + [{"name": "figure", "in": "query", "required": False, "schema": {"type": "string"}}],
+                "responses": {"200": {"description": "text/csv"}, "400": bad, "403": err("township staff")},
             }
         },
     }
@@ -276,6 +321,7 @@ def openapi_document() -> dict:
                 "get": {"summary": "this document", "responses": {"200": {"description": "OpenAPI 3"}}}
             },
             **lead_paths,
+            **dashboard_paths,
             **call_paths,
         },
         "components": {

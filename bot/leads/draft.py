@@ -17,6 +17,7 @@ from pydantic import BaseModel, Field, root_validator, validator
 from bot.inputs import InputRefused, clean_code, clean_json, clean_text
 from bot.leads.model import Cause, Handling, Severity, SourceChannel
 
+_KIND = re.compile(r"[a-z][a-z_]{0,31}")
 _PHONE = re.compile(r"[+0-9 ()\-]{5,32}")
 
 
@@ -68,6 +69,11 @@ class LeadDraft(BaseModel):
     source_channel: SourceChannel
     conversation_id: Optional[str] = Field(None, max_length=255)
     cause: Cause
+    kind: Optional[str] = Field(
+        None,
+        max_length=32,
+        description="the emergency's kind as detected (knowledge/rules/emergency.yaml: self_harm, violence, fire, …)",
+    )
     severity: Severity
     description: str = Field(..., max_length=2000)
     region: str = Field(..., description="administrative code, as precise as known")
@@ -89,6 +95,14 @@ class LeadDraft(BaseModel):
             raise InputRefused("must not be empty", "不能为空")
         return text
 
+    @validator("kind", pre=True)
+    def _kind(cls, value):
+        if value is None:
+            return None
+        if not isinstance(value, str) or not _KIND.fullmatch(value):
+            raise InputRefused("kind must be 1-32 of a-z and _, starting with a letter", "紧急情况类型不正确")
+        return value
+
     @validator("region", pre=True)
     def _region(cls, value):
         return clean_code(value, min_digits=2, max_digits=12)
@@ -106,5 +120,8 @@ class LeadDraft(BaseModel):
 
     def fingerprint(self) -> str:
         """A hash of the canonical draft: a retry under the same key must send the same filing."""
-        canonical = json.dumps(json.loads(self.json()), sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+        # Without a kind the hash is the one drafts had before kinds were kept: a retry across the upgrade
+        # is still the same filing.
+        fields = json.loads(self.json(exclude={"kind"} if self.kind is None else None))
+        canonical = json.dumps(fields, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
         return hashlib.sha256(canonical.encode("utf-8")).hexdigest()

@@ -4,7 +4,7 @@ Chat (actions/emergency.py, whatever the input channel: web, WeChat) and the hot
 (bot/hotline/service.py, from what bot/hotline/assist.py heard) call `draft_lead`; nothing else builds
 a `LeadDraft` (the API's JSON body aside). The rules it applies, once:
 
-- cause and severity: the already-detected emergency's (bot/conversation/emergency.py decides, the
+- cause, kind and severity: the already-detected emergency's (bot/conversation/emergency.py decides, the
   intake does not re-detect); none detected → cause `other`, severity by origin (see `UNDETECTED`).
 - region: an unknown place is NEVER a reason to refuse an emergency lead. No region known, or something
   that is not an administrative code (a place name, a typo) → filed with region `000000`, and an admin
@@ -115,6 +115,7 @@ def draft_lead(
         source_channel=source_channel(HOTLINE if origin == HOTLINE else input_channel),
         conversation_id=conversation_id,
         cause=cause or default_cause,
+        kind=emergency.kind if emergency else None,
         severity=severity or default_severity,
         description=text or NO_DESCRIPTION[origin],
         region=filed_region,

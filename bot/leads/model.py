@@ -116,6 +116,54 @@ CHANNEL_NAMES = {
     SourceChannel.web: "网页",
     SourceChannel.staff: "工作人员",
 }
+# Emergency kinds (the names of knowledge/rules/emergency.yaml, and `other` for an emergency the
+# classifier alone saw) in a short list of groups staff filter and count by. A kind not listed here
+# (one added to the rules later) falls into `other`; tests/leads/test_kinds.py checks every rule's kind is.
+KIND_GROUP_NAMES = {
+    "self_harm": "自伤风险",
+    "violence": "暴力侵害",
+    "fire": "火灾",
+    "disaster": "自然灾害",
+    "sudden_illness": "突发疾病或受伤",
+    "accident": "意外事故",
+    "stranded": "生活无着",
+    "missing": "走失或无人照料",
+    "sudden_loss": "突发变故",
+    "other": "其他紧急情况",
+}
+KIND_GROUPS: Dict[str, str] = {
+    "self_harm": "self_harm",
+    "violence": "violence",
+    "fire": "fire",
+    "fire_trapped": "fire",
+    "disaster": "disaster",
+    "disaster_damage": "disaster",
+    "sudden_illness": "sudden_illness",
+    "threat_to_life": "sudden_illness",
+    "accident": "accident",
+    "acute": "accident",
+    "no_food_or_shelter": "stranded",
+    "abandoned": "missing",
+    "sudden_loss": "sudden_loss",
+    "plea": "other",
+    "other": "other",
+}
+
+
+def kind_group(kind: Optional[str]) -> Optional[str]:
+    """The group of an emergency kind; None for a lead without one (filed by staff, or before kinds)."""
+    return None if kind is None else KIND_GROUPS.get(kind, "other")
+
+
+def kind_name(kind: Optional[str]) -> str:
+    group = kind_group(kind)
+    return KIND_GROUP_NAMES[group] if group else ""
+
+
+def kinds_in_group(group: str) -> FrozenSet[str]:
+    return frozenset(kind for kind, g in KIND_GROUPS.items() if g == group)
+
+
 HANDLING_NAMES = {
     Handling.deliver: "落实",
     Handling.refer: "推送部门",
@@ -161,6 +209,7 @@ class Lead:
     updated_at: Optional[datetime] = None
     filer: str = ""  # "staff:<id>" or the filing channel: idempotency keys are unique per filer
     draft_hash: Optional[str] = None
+    kind: Optional[str] = None  # the emergency's kind (KIND_GROUPS), when one was detected
     id: Optional[int] = None
 
     @property

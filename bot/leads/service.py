@@ -20,6 +20,7 @@ from bot.leads.draft import Contact, LeadDraft
 from bot.leads.household import household_key
 from bot.leads.model import (
     DEPARTMENTS,
+    KIND_GROUPS,
     OPEN_STATES,
     SEVERITY_RANK,
     TRANSITIONS,
@@ -34,6 +35,7 @@ from bot.leads.model import (
     Severity,
     Staff,
     TransitionRefused,
+    kinds_in_group,
     more_severe,
 )
 from bot.leads.tables import lead_events, leads
@@ -61,6 +63,15 @@ _KEY_OR_OPEN_HOUSEHOLD = (
     )
     .order_by(leads.c.id)
 )
+
+
+def kind_filter(group: str):
+    """Leads whose emergency kind is in this group; `other` also takes kinds no group names."""
+    kinds = sorted(kinds_in_group(group))
+    if group != "other":
+        return leads.c.kind.in_(kinds)
+    named = sorted(set(KIND_GROUPS) - set(kinds))
+    return leads.c.kind.in_(kinds) | (leads.c.kind.is_not(None) & leads.c.kind.not_in(named))
 
 
 class _Raced(Exception):
@@ -118,6 +129,11 @@ class LeadService:
     def now(self):
         return self._clock()
 
+    @property
+    def sessions(self) -> sessionmaker:
+        """The database the queue lives in (the dashboard and the transcripts read the same one)."""
+        return self._sessions
+
     # --- filing ----------------------------------------------------------------------------------
     def file(self, draft: LeadDraft, filer: Optional[Staff] = None) -> Filed:
         """File a lead once per (filer, idempotency key). Committed before this returns.
@@ -166,6 +182,7 @@ class LeadService:
             source_channel=draft.source_channel,
             conversation_id=draft.conversation_id,
             cause=draft.cause,
+            kind=draft.kind,
             severity=draft.severity,
             description=_kept(draft.description, consented),
             region=draft.region,
@@ -204,7 +221,7 @@ class LeadService:
             if household_lead is not None:
                 values["state"] = LeadState.merged
                 values["merged_into_id"] = household_lead["id"]
-                self._link(session, household_lead, draft.severity, now)
+                self._link(session, household_lead, draft.severity, draft.kind, now)
             lead_id = session.execute(insert(leads), values).inserted_primary_key[0]
             actor = draft.source_channel.value if filer is None else identity
             events = [
@@ -289,12 +306,16 @@ class LeadService:
             return Lead(**{**row, **values})
 
     @staticmethod
-    def _link(session: Session, lead, severity: Severity, now) -> None:
+    def _link(session: Session, lead, severity: Severity, kind: Optional[str], now) -> None:
         """Touch the household's open lead, still in the state we read (else _Raced); a more severe
-        report raises its severity and brings its due time forward."""
+        report raises its severity, brings its due time forward and gives it its emergency kind."""
         values = {"updated_at": now}
+        if kind is not None and lead["kind"] is None:
+            values["kind"] = kind
         if more_severe(severity, lead["severity"]):
             values.update(severity=severity, due_at=min(lead["due_at"], now + timedelta(hours=due_hours()[severity])))
+            if kind is not None:
+                values["kind"] = kind
         result = session.execute(
             update(leads).where(leads.c.id == lead["id"], leads.c.state == lead["state"]).values(**values)
         )
@@ -316,6 +337,7 @@ class LeadService:
         *,
         states: Optional[List[LeadState]] = None,
         cause=None,
+        kind: Optional[str] = None,
         severity: Optional[Severity] = None,
         region: Optional[str] = None,
         overdue: Optional[bool] = None,
@@ -327,6 +349,8 @@ class LeadService:
             query = query.where(leads.c.state.in_([s.value for s in states]))
         if cause is not None:
             query = query.where(leads.c.cause == cause)
+        if kind is not None:  # a group of kinds (KIND_GROUP_NAMES)
+            query = query.where(kind_filter(kind))
         if severity is not None:
             query = query.where(leads.c.severity == severity)
         if region:

@@ -69,6 +69,7 @@ leads = Table(
     Column("source_channel", _enum(SourceChannel, "source_channel"), nullable=False),
     Column("conversation_id", String(255), nullable=True),
     Column("cause", _enum(Cause, "lead_cause"), nullable=False),
+    Column("kind", String(32), nullable=True, index=True),  # the emergency's kind (bot.leads.model.KIND_GROUPS)
     Column("severity", _enum(Severity, "lead_severity"), nullable=False),
     Column("description", Text, nullable=False),
     Column("region", String(12), nullable=False, index=True),

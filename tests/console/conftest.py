@@ -38,6 +38,27 @@ def api_server(tmp_path):
         "李干事", "朝阳区前进街道", "220104001", StaffRole.township_staff
     )
     engine.dispose()
+    for base in _serve(url):
+        yield base, token
+
+
+@pytest.fixture
+def supervised_server(tmp_path):
+    """The API with a township's staff member and their county's supervisor; `url` is its database."""
+    url = f"sqlite:///{tmp_path / 'console.db'}"
+    migrate.upgrade(url)
+    engine = create_db_engine(url)
+    staff = StaffService(session_factory(engine))
+    tokens = {
+        "town": staff.create("李干事", "朝阳区前进街道", "220104001", StaffRole.township_staff)[1],
+        "county": staff.create("王科长", "朝阳区民政局", "220104", StaffRole.county_supervisor)[1],
+    }
+    engine.dispose()
+    for base in _serve(url):
+        yield base, tokens, url
+
+
+def _serve(url):
     port = free_port()
     env = dict(
         os.environ,
@@ -59,7 +80,7 @@ def api_server(tmp_path):
             proc.kill()
             pytest.fail("the API did not come up within 60 s")
         time.sleep(0.2)
-    yield base, token
+    yield base
     proc.send_signal(signal.SIGINT)
     proc.wait(timeout=30)
 

@@ -160,3 +160,72 @@ async def test_openapi_documents_the_lead_endpoints(api):
     assert {"/api/v1/leads", "/api/v1/leads/{id}/claim", "/api/v1/leads/export.csv"} <= set(doc["paths"])
     assert "idempotency_key" in doc["components"]["schemas"]["LeadDraft"]["properties"]
     assert doc["components"]["securitySchemes"]["staffToken"]["scheme"] == "bearer"
+
+
+async def test_the_kind_and_the_region_name_are_shown_filterable_and_exported(api):
+    body = lead_body("kind-1", cause="other", kind="self_harm", severity="life_threatening")
+    lead_id = (await (await api.post("/api/v1/leads", json=body, headers=auth(api, "town"))).json())["lead"]["id"]
+    await api.post("/api/v1/leads", json=lead_body("kind-2"), headers=auth(api, "town"))
+    lead = (await (await api.get(f"/api/v1/leads/{lead_id}", headers=auth(api, "county"))).json())["lead"]
+    assert (lead["cause_name"], lead["kind"], lead["kind_group"], lead["kind_name"]) == (
+        "其他",
+        "self_harm",
+        "self_harm",
+        "自伤风险",
+    )
+    assert lead["region_name"] == "吉林省长春市朝阳区"
+
+    async def ids(query):
+        found = await (await api.get(f"/api/v1/leads?{query}", headers=auth(api, "county"))).json()
+        return [lead["id"] for lead in found["leads"]]
+
+    assert await ids("kind=self_harm") == [lead_id] and await ids("kind=fire") == []
+    bad = await api.get("/api/v1/leads?kind=suicide", headers=auth(api, "county"))
+    assert bad.status == 400 and (await bad.json())["error"]["code"] == "invalid_kind"
+    text = (
+        await (await api.get("/api/v1/leads/export.csv?kind=self_harm", headers=auth(api, "county"))).read()
+    ).decode("utf-8-sig")
+    assert text.splitlines()[0].startswith("id,state,severity,cause,cause_name,kind,kind_name,region,region_name")
+    assert len(text.splitlines()) == 2 and "自伤风险" in text and "吉林省长春市朝阳区" in text
+
+
+async def test_the_dashboard_api_answers_supervisors_with_figures_and_csv(api):
+    await api.post("/api/v1/leads", json=lead_body("d-1", kind="violence", cause="other"), headers=auth(api, "town"))
+    board = await api.get("/api/v1/dashboard?period=week", headers=auth(api, "county"))
+    assert board.status == 200
+    figures = {f["key"]: f for f in (await board.json())["figures"]}
+    assert sum(row["violence"] for row in figures["by_kind"]["rows"]) == 1
+    assert {"compliance", "open_by_township", "conversations", "verdicts", "handoffs"} <= set(figures)
+    csv_text = (
+        await (await api.get("/api/v1/dashboard/export.csv?figure=by_kind", headers=auth(api, "county"))).read()
+    ).decode("utf-8-sig")
+    header, *rows = csv_text.splitlines()
+    assert header == "日期,暴力侵害,合计" and rows[-1].endswith(",1,1") and len(rows) == 30
+    everything = (await (await api.get("/api/v1/dashboard/export.csv", headers=auth(api, "county"))).read()).decode(
+        "utf-8-sig"
+    )
+    assert "处置时限达标情况" in everything and "转人工请求与等待时间" in everything
+    refused = await api.get("/api/v1/dashboard", headers=auth(api, "town"))
+    assert refused.status == 403 and (await refused.json())["error"]["code"] == "dashboard_forbidden"
+    for query, code in [("period=month", "invalid_period"), ("days=0", "invalid_days"), ("days=１", "invalid_days")]:
+        resp = await api.get(f"/api/v1/dashboard?{query}", headers=auth(api, "county"))
+        assert resp.status == 400 and (await resp.json())["error"]["code"] == code
+    bad_figure = await api.get("/api/v1/dashboard/export.csv?figure=nope", headers=auth(api, "county"))
+    assert bad_figure.status == 400
+    doc = await (await api.get("/api/v1/openapi.json")).json()
+    assert {"/api/v1/dashboard", "/api/v1/dashboard/export.csv"} <= set(doc["paths"])
+    assert "kind" in doc["components"]["schemas"]["LeadDraft"]["properties"]
+
+
+async def test_the_conversation_page_says_when_rasas_tracker_store_is_absent(api):
+    await api.post("/console/login", data={"token": api.tokens["town"]})
+    chat = lead_body("conv-1", conversation_id="resident-9")
+    lead_id = (await (await api.post("/api/v1/leads", json=chat, headers=auth(api, "town"))).json())["lead"]["id"]
+    page = await (await api.get(f"/console/leads/{lead_id}")).text()
+    assert f'id="conversation" href="/console/leads/{lead_id}/conversation"' in page
+    transcript = await api.get(f"/console/leads/{lead_id}/conversation")
+    assert transcript.status == 200 and "对话记录库（Rasa 的 events 表）不在本数据库中" in await transcript.text()
+    plain = (await (await api.post("/api/v1/leads", json=lead_body("conv-2"), headers=auth(api, "town"))).json())[
+        "lead"
+    ]
+    assert 'id="conversation"' not in await (await api.get(f"/console/leads/{plain['id']}")).text()
