@@ -26,6 +26,7 @@ from bot import runtime
 from bot.channels.wechat import body_within
 from bot.handoff import HandoffMessage
 from bot.handoff.takeover import WEB_CHAT
+from bot.inputs import InputRefused, clean_text
 
 STATIC = Path(__file__).parent / "webchat_static"
 ASSETS = {"chat.js": "application/javascript; charset=utf-8", "chat.css": "text/css; charset=utf-8"}
@@ -141,18 +142,14 @@ class WebChatInput(InputChannel):
                 return _error(
                     400, "invalid_sender", "sender: 16–64 letters, digits, - or _", "会话标识无效，请刷新页面"
                 )
-            if not isinstance(text, str) or not text.strip():
-                return _error(400, "invalid_message", "message: a non-empty string", "请输入要发送的内容")
-            if len(text) > MAX_MESSAGE_CHARS:
-                return _error(
-                    400,
-                    "invalid_message",
-                    f"message: at most {MAX_MESSAGE_CHARS} characters",
-                    "消息太长了，请分几次发送",
-                )
+            try:
+                text = clean_text(text, max_length=MAX_MESSAGE_CHARS)
+            except InputRefused as refused:
+                return _error(400, "invalid_message", f"message: {refused.reason}", f"消息{refused.message_zh}")
+            if not text:
+                return _error(400, "invalid_message", "message: empty", "请输入要发送的内容")
             if region is not None and (not isinstance(region, str) or not REGION.match(region)):
                 return _error(400, "invalid_region", "region: an administrative code (digits)", "地区代码无效")
-            text = text.strip()
             service = runtime.handoff_service()
             # While a person has the conversation the bot is paused: the staff member reads it here.
             await asyncio.to_thread(service.heard, sender, text)
