@@ -27,18 +27,28 @@ def _code(value: Any) -> Optional[str]:
     return value if isinstance(value, str) and _REGION_CODE.match(value) and value != UNKNOWN_REGION else None
 
 
+def _significant(code: str) -> str:
+    """The code without the 00 pairs that pad a city or province to six digits (220100 is 长春市, 2201)."""
+    while len(code) > 2 and code.endswith("00"):
+        code = code[:-2]
+    return code
+
+
 def handoff_region(state: Optional[dict], events: Iterable[dict]) -> Optional[str]:
-    """Where the resident is: what the conversation learnt, else the region the web chat's page is for
-    (the 12345 site of a city sends its code). Without one, only admins see the request."""
+    """Where the resident is: what the conversation learnt, made more specific by the region the web
+    chat's page is for (the 12345 site of a city or district sends its code) when that lies within it.
+    Without either, only admins see the request."""
     state = state or {}
     pending = state.get("emergency") or {}
-    for value in (pending.get("region"), state.get("region")):
-        if _code(value):
-            return value
+    said = next((value for value in (pending.get("region"), state.get("region")) if _code(value)), None)
+    page = None
     for event in reversed(list(events)):
         if event.get("event") == "user":
-            return _code((event.get("metadata") or {}).get("region"))
-    return None
+            page = _code((event.get("metadata") or {}).get("region"))
+            break
+    if said and page and not page.startswith(_significant(said)):
+        return said  # the resident said where they are: that wins over the site they came from
+    return page or said
 
 
 def handoff_is_urgent(state: Optional[dict], events: Iterable[dict]) -> bool:

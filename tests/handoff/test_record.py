@@ -23,6 +23,11 @@ def test_the_region_is_what_the_conversation_learnt_else_the_page_it_came_from()
     assert handoff_region({"region": "220104", "emergency": None}, events) == "220104"
     assert handoff_region({"region": None, "emergency": {"region": "220104001"}}, events) == "220104001"
     assert handoff_region({"region": None, "emergency": None}, events) == "2201"
+    # the district's site within the city the resident named: the more specific one
+    assert handoff_region({"region": "2201"}, [user("转人工", {"region": "220104"})]) == "220104"
+    assert handoff_region({"region": "220100"}, [user("转人工", {"region": "220104"})]) == "220104"  # 长春市 padded
+    # a resident elsewhere than the site: where they said
+    assert handoff_region({"region": "3713"}, [user("转人工", {"region": "220104"})]) == "3713"
     assert handoff_region(None, [user("转人工")]) is None
     assert handoff_region({"region": "000000"}, [user("转人工", {"region": "22x"})]) is None  # unknown, not a code
 
