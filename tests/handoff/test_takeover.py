@@ -248,3 +248,18 @@ async def test_without_an_app_secret_a_wechat_reply_is_refused_clearly(service, 
     service.claim(handoff.id, people["town"])
     with pytest.raises(CannotReply, match="APP_SECRET"):
         await takeover.reply(handoff.id, people["town"], "您好")
+
+
+async def test_wechats_own_out_of_window_answer_is_the_same_clear_refusal(service, people):
+    from bot.wechat import WeChatApiError
+
+    async def wechat_says_too_late(_open_id, _text):
+        raise WeChatApiError(45015, "response out of time limit or subscription is canceled")
+
+    takeover = Takeover(service, FakeRasa().resume, wechat_says_too_late)
+    handoff = service.request("o_late", "wechat", [], region="220104001")
+    service.claim(handoff.id, people["town"])
+    with pytest.raises(CannotReply) as refused:
+        await takeover.reply(handoff.id, people["town"], "您好")
+    assert "48小时" in refused.value.message_zh
+    assert service.get(handoff.id, people["town"])[1] == []
