@@ -63,9 +63,10 @@ validate: install
 unit-test: install
 	$(PY) -m pytest -m "not e2e and not browser" -q
 
+# Browser tests that need no model; those that drive the running product (web chat) are e2e, after training.
 browser-test: install
 	scripts/ensure-browser.sh
-	$(PY) -m pytest -m browser -q
+	$(PY) -m pytest -m "browser and not e2e" -q
 
 story-test: $(MODEL_STAMP)
 	$(RASA) test core --stories tests/stories --fail-on-prediction-errors --out results/core
@@ -76,6 +77,7 @@ nlu-test: $(MODEL_STAMP)
 	$(PY) scripts/nlu_gate.py judge results/nlu
 
 e2e-test: $(MODEL_STAMP)
+	scripts/ensure-browser.sh
 	$(PY) -m pytest -m e2e -q
 
 test: lint validate unit-test browser-test train story-test nlu-test e2e-test

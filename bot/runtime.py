@@ -68,23 +68,38 @@ def call_service() -> CallService:
     return CallService(sessions(), lead_service())
 
 
-@lru_cache(maxsize=1)
-def wechat_service() -> Optional[WeChatService]:
-    """The WeChat channel's core, or None when no token is configured."""
+def wechat_config() -> Optional[WeChatConfig]:
+    """The WeChat account's configuration, or None when no token is configured."""
     settings = get_settings()
     if settings.wechat_token is None or not settings.wechat_token.get_secret_value():
         return None
     secret = settings.wechat_app_secret.get_secret_value() if settings.wechat_app_secret else ""
     aes_key = settings.wechat_encoding_aes_key.get_secret_value() if settings.wechat_encoding_aes_key else None
-    config = WeChatConfig(
+    return WeChatConfig(
         settings.wechat_token.get_secret_value(),
         settings.wechat_app_id or "",
         secret,
         aes_key,
         settings.wechat_api_base,
     )
-    sender = CustomerService(config, TokenStore(sessions())) if config.can_send else None
-    return WeChatService(Protocol(config), DeliveryLog(sessions()), sender, settings.wechat_reply_seconds)
+
+
+def wechat_sender() -> Optional[CustomerService]:
+    """A customer-service API client (one per event loop: it holds an HTTP session), or None without
+    an AppID and AppSecret."""
+    config = wechat_config()
+    return CustomerService(config, TokenStore(sessions())) if config is not None and config.can_send else None
+
+
+@lru_cache(maxsize=1)
+def wechat_service() -> Optional[WeChatService]:
+    """The WeChat channel's core, or None when no token is configured."""
+    config = wechat_config()
+    if config is None:
+        return None
+    return WeChatService(
+        Protocol(config), DeliveryLog(sessions()), wechat_sender(), get_settings().wechat_reply_seconds
+    )
 
 
 def staff_service() -> StaffService:

@@ -17,6 +17,7 @@ from sqlalchemy import text
 from bot.api.app import create_app
 from bot.api.auth import SESSION_COOKIE
 from bot.db import create_db_engine, session_factory
+from bot.handoff import HandoffService, TranscriptLine
 from bot.hotline import CallService
 from bot.leads import LeadService, StaffRole, StaffService
 
@@ -89,6 +90,7 @@ def _body(method: str, path: str, ids: dict):
         ("PATCH", "/api/v1/calls/{call_id}"): {"summary": "改过"},
         ("POST", "/api/v1/calls/{call_id}/utterances"): {"seq": 99, "speaker": "caller", "text": "你好"},
         ("POST", "/api/v1/calls/{call_id}/lead"): {"region": "220104001"},
+        ("POST", "/api/v1/handoffs/{id}/messages"): {"text": "您好"},
     }
     forms = {
         ("POST", "/console/leads/{id}/transition"): {"to_state": "closed"},
@@ -97,6 +99,7 @@ def _body(method: str, path: str, ids: dict):
         ("POST", "/console/calls/{call_id}/wrap-up"): {"summary": "改过"},
         ("POST", "/console/calls/start"): {"call_id": ids["call_id"]},
         ("POST", "/console/calls/{call_id}/say"): {"speaker": "caller", "text": "你好"},
+        ("POST", "/console/handoffs/{id}/reply"): {"text": "您好"},
     }
     if path.startswith("/console/"):
         return None, forms.get((method, path), {})
@@ -113,6 +116,8 @@ def _snapshot(sessions) -> str:
                     "SELECT COUNT(*) FROM lead_events",
                     "SELECT call_id, summary, category, ended_at, lead_id FROM calls ORDER BY id",
                     "SELECT COUNT(*) FROM call_utterances",
+                    "SELECT id, status, claimed_by FROM handoff_requests ORDER BY id",
+                    "SELECT COUNT(*) FROM handoff_messages",
                 )
             ]
         )
@@ -143,15 +148,19 @@ async def world(sessions):
     calls.start("call-a", "话务员", staff=members["town_a"])
     calls.hear("call-a", 1, "caller", SAID, staff=members["town_a"])
     calls.edit("call-a", summary=MARKER, staff=members["town_a"])
-    app = create_app(leads=leads, staff=staff, calls=calls)
+    handoffs = HandoffService(sessions)
+    handoffs.request("other-conversation", "webchat", [TranscriptLine("user", "另一段")], region="220104001")
+    handoff = handoffs.request("conversation-a", "webchat", [TranscriptLine("user", MARKER)], region="220104001")
+    app = create_app(leads=leads, staff=staff, calls=calls, handoff_service=handoffs)
     async with TestClient(TestServer(app)) as client:
         client.tokens, client.console_sessions, client.sessions = tokens, console_sessions, sessions
-        client.ids = {"id": str(lead.id), "other": other.id, "call_id": "call-a"}
+        client.ids = {"id": str(lead.id), "other": other.id, "call_id": "call-a", "handoff": str(handoff.id)}
         yield client
 
 
 async def _send(client, method, path, who):
-    url = path.replace("{id}", client.ids["id"]).replace("{call_id}", client.ids["call_id"])
+    record = client.ids["handoff"] if "/handoffs/" in path else client.ids["id"]
+    url = path.replace("{id}", record).replace("{call_id}", client.ids["call_id"])
     payload, form = _body(method, path, client.ids)
     headers = {}
     if who:  # the API's bearer token and the console's session cookie

@@ -22,6 +22,7 @@ from sqlalchemy import text
 from bot.api.app import create_app
 from bot.api.openapi import openapi_document
 from bot.db import metadata
+from bot.handoff import HandoffService
 from bot.hotline import CallService
 from bot.leads import LeadService, StaffRole, StaffService
 
@@ -120,7 +121,9 @@ async def api(sessions):
     staff = StaffService(sessions)
     token = staff.create("李干事", "前进街道", "220104001", StaffRole.township_staff)[1]
     leads = LeadService(sessions, b"fuzz-secret")
-    app = create_app(leads=leads, staff=staff, calls=CallService(sessions, leads))
+    app = create_app(
+        leads=leads, staff=staff, calls=CallService(sessions, leads), handoff_service=HandoffService(sessions)
+    )
     async with TestClient(TestServer(app)) as client:
         client.headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
         client.sessions = sessions

@@ -11,24 +11,28 @@ from typing import Optional
 from aiohttp import web
 
 from bot import runtime
-from bot.api import console, screenings
+from bot.api import console, handoffs, screenings
 from bot.api import dashboard as dashboard_routes
 from bot.api import leads as leads_routes
 from bot.api.auth import GUESSES_KEY, STAFF_KEY, TokenGuesses
 from bot.api.dashboard import DASHBOARD_KEY, TRACKER_KEY
 from bot.api.errors import dumps, errors_middleware
+from bot.api.handoffs import HANDOFFS_KEY, TAKEOVER_KEY
 from bot.api.leads import LEADS_KEY
 from bot.api.openapi import openapi_document
 from bot.api.places import region_label
 from bot.api.screenings import BOOK_KEY
 from bot.dashboard import DashboardService, TrackerEvents
 from bot.eligibility import RegionBook, default_book
+from bot.handoff import HandoffService, Takeover
 from bot.hotline import CallService
 from bot.hotline import page as hotline_page
 from bot.hotline import routes as hotline_routes
 from bot.hotline.routes import CALLS_KEY
 from bot.leads import LeadService, StaffService
 from bot.policies import default_desk
+from bot.rasa_client import resume_conversation
+from bot.settings import get_settings
 
 logger = logging.getLogger(__name__)
 
@@ -73,6 +77,7 @@ def create_app(
     staff: Optional[StaffService] = None,
     calls: Optional[CallService] = None,
     dashboard: Optional[DashboardService] = None,
+    handoff_service: Optional[HandoffService] = None,
 ) -> web.Application:
     """The whole API. Services default to the ones the settings describe (built here, not at import)."""
     app = web.Application(middlewares=[console_headers, errors_middleware], client_max_size=256 * 1024)
@@ -85,9 +90,12 @@ def create_app(
     queue_db = app[LEADS_KEY].sessions
     app[DASHBOARD_KEY] = dashboard or DashboardService(queue_db, clock=app[LEADS_KEY].now, region_name=region_label)
     app[TRACKER_KEY] = TrackerEvents(queue_db)
+    app[HANDOFFS_KEY] = handoff_service or runtime.handoff_service()
+    app.cleanup_ctx.append(_takeover)
     screenings.add_routes(app)
     leads_routes.add_routes(app)
     hotline_routes.add_routes(app)
+    handoffs.add_routes(app)
     console.setup(app)
     hotline_page.setup(app)
     dashboard_routes.setup(app)
@@ -95,6 +103,21 @@ def create_app(
     app.router.add_get("/api/v1/openapi.json", openapi)
     app.on_startup.append(_load_policy_desk)
     return app
+
+
+async def _takeover(app: web.Application):
+    """Staff replies go out through the resident's channel: WeChat's customer-service client lives as
+    long as the app (it holds an HTTP session on this event loop)."""
+    settings = get_settings()
+    sender = runtime.wechat_sender()
+
+    async def resume(conversation_id: str) -> None:
+        await resume_conversation(settings, conversation_id)
+
+    app[TAKEOVER_KEY] = Takeover(app[HANDOFFS_KEY], resume, sender.send_text if sender else None)
+    yield
+    if sender is not None:
+        await sender.close()
 
 
 async def _load_policy_desk(_app: web.Application) -> None:

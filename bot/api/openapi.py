@@ -281,6 +281,70 @@ def openapi_document() -> dict:
             }
         },
     }
+    handoff_id = {"name": "id", "in": "path", "required": True, "schema": {"type": "integer"}}
+    gone = err("handed back already, or claimed by someone else")
+    handoff_paths = {
+        "/api/v1/handoffs": {
+            "get": {
+                **secured,
+                "summary": "conversations waiting for a person (转人工) in the caller's region: urgent first, newest first; "
+                "each with its masked transcript. Requests without a region are for admins",
+                "responses": {"200": {"description": "{handoffs: [{id, channel, urgent, region, transcript, …}]}"}},
+            }
+        },
+        "/api/v1/handoffs/{id}": {
+            "get": {
+                **secured,
+                "summary": "one request and the messages of the takeover after message `after` (the console polls this)",
+                "parameters": [
+                    handoff_id,
+                    {"name": "after", "in": "query", "required": False, "schema": {"type": "integer"}},
+                ],
+                "responses": {
+                    "200": {"description": "{handoff, messages}"},
+                    "403": err("another region"),
+                    "404": err("no such request"),
+                },
+            }
+        },
+        "/api/v1/handoffs/{id}/claim": {
+            "post": {
+                **secured,
+                "parameters": [handoff_id],
+                "summary": "take the conversation (one person at a time; claiming it again is a no-op)",
+                "responses": {"200": {"description": "{handoff}"}, "403": err("another region"), "409": gone},
+            }
+        },
+        "/api/v1/handoffs/{id}/messages": {
+            "post": {
+                **secured,
+                "parameters": [handoff_id],
+                "summary": "{text}: a reply to the resident in their channel (web chat: pushed to the page; WeChat: the "
+                "customer-service API within 48 hours of the resident's latest message). Stored, marked with its author",
+                "responses": {
+                    "201": {"description": "{message}"},
+                    "400": bad,
+                    "403": err("another region"),
+                    "409": err(
+                        "not claimed by the caller, handed back, or the channel cannot carry it (WeChat's 48 hours)"
+                    ),
+                },
+            }
+        },
+        "/api/v1/handoffs/{id}/resume": {
+            "post": {
+                **secured,
+                "parameters": [handoff_id],
+                "summary": "hand the conversation back to the assistant (Rasa's resume event), then tell the resident",
+                "responses": {
+                    "200": {"description": "{handoff}"},
+                    "403": err("another region"),
+                    "409": gone,
+                    "503": err("Rasa did not resume: the request stays open, retry"),
+                },
+            }
+        },
+    }
     return {
         "openapi": "3.0.3",
         "info": {"title": "jiuzhu 救助 API", "version": "1"},
@@ -323,6 +387,7 @@ def openapi_document() -> dict:
             **lead_paths,
             **dashboard_paths,
             **call_paths,
+            **handoff_paths,
         },
         "components": {
             "schemas": schemas,

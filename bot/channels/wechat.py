@@ -6,6 +6,7 @@ Registered in credentials.yml as `bot.channels.wechat.WeChatInput`; WeChat calls
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any, Awaitable, Callable, Dict, List, Optional, Text
 
 from rasa.core.channels.channel import CollectingOutputChannel, InputChannel, UserMessage
@@ -42,6 +43,8 @@ class WeChatInput(InputChannel):
         webhook = Blueprint("wechat_webhook", __name__)
 
         async def answer(open_id: str, text: str, message_id: Optional[str]) -> List[str]:
+            # While a person has the conversation the bot is paused: the staff member reads it here.
+            await asyncio.to_thread(runtime.handoff_service().heard, open_id, text)
             collector = CollectingOutputChannel()
             await on_new_message(
                 UserMessage(text, collector, open_id, input_channel=self.name(), message_id=message_id)
@@ -68,7 +71,7 @@ class WeChatInput(InputChannel):
             if service is None:
                 return send(NOT_CONFIGURED)
             limit = service.protocol.config.max_body_bytes
-            body = await _body(request, limit)
+            body = await body_within(request, limit)
             if body is None:
                 return send(Reply(413, f"body too large: the limit is {limit} bytes"))
             return send(await service.handle(_query(request), body, answer))
@@ -76,7 +79,7 @@ class WeChatInput(InputChannel):
         return webhook
 
 
-async def _body(request: Request, limit: int) -> Optional[bytes]:
+async def body_within(request: Request, limit: int) -> Optional[bytes]:
     """The request body, or None as soon as it is known to exceed `limit` bytes."""
     declared = request.headers.get("content-length", "")
     if declared.isdigit() and int(declared) > limit:

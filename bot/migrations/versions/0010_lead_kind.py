@@ -4,7 +4,7 @@ A self-harm or violence lead showed only its cause (其他): staff could neither
 of emergency it was. The kind detection found is kept beside the cause; leads from before have none.
 
 Revision ID: 0010
-Revises: 0008
+Revises: 0009
 Create Date: 2026-11-25
 """
 
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0010"
-down_revision = "0008"
+down_revision = "0009"
 branch_labels = None
 depends_on = None
 
