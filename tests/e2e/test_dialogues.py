@@ -17,11 +17,15 @@ from bot.settings import PROJECT_ROOT
 pytestmark = pytest.mark.e2e
 
 RUNNER = PROJECT_ROOT.parent / "shared" / "dialogues" / "run.py"
-CORPUS = PROJECT_ROOT / "tests" / "dialogues" / "residents.yml"
-FLOOR = 0.70  # share of dialogues fully passed
+DIALOGUES = PROJECT_ROOT / "tests" / "dialogues"
+# Share of dialogues fully passed, held where they stand (a ratchet; the target is 0.90).
+# residents.yml was used to find and fix behaviour; residents_fresh.yml was written later by another
+# tester and only measured, never tuned on: it is the honest figure.
+FLOORS = {"residents.yml": 0.85, "residents_fresh.yml": 0.68}
 
 
-def test_resident_dialogues_pass(stack):
+@pytest.mark.parametrize("corpus", sorted(FLOORS))
+def test_resident_dialogues_pass(stack, corpus):
     if not RUNNER.exists():
         if os.environ.get("CI") == "true":
             pytest.fail(f"{RUNNER} is missing: CI must have shared/ beside the project")
@@ -31,7 +35,7 @@ def test_resident_dialogues_pass(stack):
         [
             sys.executable,
             str(RUNNER),
-            str(CORPUS),
+            str(DIALOGUES / corpus),
             "--rest",
             f"{stack.rasa_url}/webhooks/rest/webhook",
             "--db",
@@ -45,5 +49,5 @@ def test_resident_dialogues_pass(stack):
     score = re.search(r"dialogues fully passed (\d+)/(\d+), checks passed (\d+)/(\d+)", result.stdout)
     assert score, result.stdout[-2000:] + result.stderr[-2000:]
     passed, total = int(score.group(1)), int(score.group(2))
-    print(f"resident dialogues: {passed}/{total} fully passed, checks {score.group(3)}/{score.group(4)}")
-    assert passed / total >= FLOOR
+    print(f"resident dialogues ({corpus}): {passed}/{total} fully passed, checks {score.group(3)}/{score.group(4)}")
+    assert passed / total >= FLOORS[corpus]
