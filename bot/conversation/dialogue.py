@@ -549,10 +549,8 @@ class Dialogue:
         state["paused"] = None
         if base is None and state.get("area"):
             base = {"household": {"area": state["area"], **({"region": region} if region else {})}}
-        if base is not None:
-            turn = prescreen.start_from(base["household"], text, self._today())
-        else:
-            turn = prescreen.start(text, region=region, on=self._today())
+        household = base["household"] if base is not None else None
+        turn = prescreen.start(text, region=region, on=self._today(), household=household)
         self._after_turn(out, turn)
 
     def _rescreen(self, out: Outcome, text: str) -> None:

@@ -87,21 +87,21 @@ def _said_unknown(text: str, facts: Dict[str, Any]) -> List[str]:
     return [f for f, topic in _UNKNOWN_TOPICS.items() if f not in facts and topic.search(text)]
 
 
-def start(text: str, region: Optional[str] = None, on: Optional[dt.date] = None) -> Turn:
-    """Begin with the resident's first message, taking every fact it already states."""
+def start(
+    text: str,
+    region: Optional[str] = None,
+    on: Optional[dt.date] = None,
+    household: Optional[Dict[str, Any]] = None,
+) -> Turn:
+    """Begin with the resident's message, taking every fact it states (and, from `household`, what the
+    conversation already knew: it is not asked again)."""
     state = new_state(region)
+    if household:
+        state["household"].update({k: ([dict(m) for m in v] if k == "members" else v) for k, v in household.items()})
     facts = facts_in(text)
     merge_facts(state, facts)
     state["unknown"] += _said_unknown(text, facts)
     return next_turn(state, on, prefix="好的，我来帮您初步算一算，一次问一个问题，随时可以说“不测了”停止。")
-
-
-def start_from(household: Dict[str, Any], text: str, on: Optional[dt.date] = None) -> Turn:
-    """A new pre-screen that keeps the household already described in this conversation."""
-    state = new_state()
-    state["household"] = {k: ([dict(m) for m in v] if k == "members" else v) for k, v in household.items()}
-    merge_facts(state, facts_in(text))
-    return next_turn(state, on, prefix="好的，按您刚才说的情况接着算。")
 
 
 def resume(state: Dict[str, Any]) -> Turn:
