@@ -76,7 +76,11 @@ _NO_INCOME = re.compile(
 # 一分钱都没有 is money at hand (a stolen wallet), not income; as the answer to the income question it is 0.
 _NOTHING_AT_ALL = re.compile(r"一分钱?(?:都|也)?没有")
 _AGE = re.compile(rf"(?P<n>{_N})\s*(?:多)?\s*(?:岁|周岁)")
-_AGE_SPOKEN = re.compile(rf"(?:今年|都|已经|快)\s*(?P<n>{_N})(?:多|来)?(?:岁|了)?|^(?:我|俺|咱)(?P<m>{_N})(?:了|岁)?$")
+_AGE_SPOKEN = re.compile(
+    rf"(?:今年|都|已经|快)\s*(?P<n>{_N})(?:多|来)?(?:岁|了)?|^(?:我|俺|咱)(?P<m>{_N})(?:了|岁)?$|"
+    # “七十八了” as a clause of its own: an older person's age
+    r"(?:^|[\s，,。])(?P<k>[五六七八九]十[一二三四五六七八九]?|[5-9][0-9])(?:多)?了(?=[\s，,。]|$)"
+)
 _NO_CHILDREN = re.compile(r"没儿没女|无儿无女|没有(?:儿女|子女|孩子)|没(?:儿子|闺女|孩子)|膝下无|孤寡|五保")
 _ILLNESS = re.compile(
     r"尿毒症|癌|肿瘤|白血病|脑梗|脑出血|脑溢血|中风|偏瘫|心梗|心脏病|肝硬化|透析|渐冻|重病|大病|瘫痪|精神病"
@@ -117,14 +121,15 @@ def _ages(text: str, size: Optional[int]) -> Dict[str, int]:
     match = _AGE.search(text) or _AGE_SPOKEN.search(text.strip())
     if not match:
         return {}
-    age = parse_count(match.group("n") or match.group("m") if "m" in match.re.groupindex else match.group("n"))
+    said = next(match.group(g) for g in ("n", "m", "k") if g in match.re.groupindex and match.group(g))
+    age = parse_count(said)
     if age is None or not 0 <= age <= 120:
         return {}
     both = re.search(r"(?:俺俩|我俩|咱俩|我们俩|老两口|两口子|俩人)都", text)
     if both:
         return {"members[0].age": age, "members[1].age": age}
-    if _OTHER_PERSON.search(text[: match.start()]):
-        return {}  # someone else's age: which member is not known
+    if _OTHER_PERSON.search(text[: match.start()]) and size != 1:
+        return {}  # someone else's age: which member is not known (in a household of one, there is one)
     return {"members[0].age": age}
 
 
