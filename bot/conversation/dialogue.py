@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable, Dict, List, Optional, Protocol
 
 from bot.conversation import prescreen
-from bot.conversation.emergency import Emergency, detect, generic_advice
+from bot.conversation.emergency import Emergency, detect, generic_advice, likely
 from bot.conversation.facts import (
     UNKNOWN,
     correction,
@@ -496,6 +496,9 @@ class Dialogue:
         if state.get("crisis") and text and _DISTRESS.search(text) and not _SCREEN_REQUEST.search(text):
             # After a self-harm lead, distress again (“也没人管俺”) gets the crisis line again, not an article.
             out.say(CRISIS_AGAIN)
+            return
+        if text and not _SCREEN_REQUEST.search(text) and likely(text):
+            self._unconfirmed_emergency(out, message, text)  # what the patterns missed: advice, then ask
             return
         if text and _CAPABILITIES.search(text):
             state["misses"] = 0

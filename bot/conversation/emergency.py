@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import List, Optional
 
-from bot.knowledge.rules import emergency_rules
+from bot.knowledge.rules import emergency_examples, emergency_rules
 from bot.leads.model import Cause, Severity
 
 
@@ -108,6 +108,32 @@ def from_dict(data: dict) -> Optional[Emergency]:
     if kind is None:
         return None
     return Emergency(kind.name, kind.severity, kind.cause, _advice(kind.first), str(data.get("matched") or ""))
+
+
+@lru_cache(maxsize=1)
+def _learned():
+    """Trained once per process from knowledge/rules/emergency_examples.yaml (about 0.3 s)."""
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import make_pipeline
+
+    examples = emergency_examples()
+    model = make_pipeline(
+        TfidfVectorizer(analyzer="char_wb", ngram_range=(1, 3), sublinear_tf=True),
+        LogisticRegression(C=4.0, class_weight="balanced", max_iter=2000, random_state=0),
+    )
+    model.fit([e.text for e in examples], [int(e.emergency) for e in examples])
+    return model
+
+
+def likelihood(text: str) -> float:
+    """How likely the learned detector thinks `text` describes an emergency (0–1)."""
+    return float(_learned().predict_proba([text])[0][1]) if text.strip() else 0.0
+
+
+def likely(text: str) -> bool:
+    """The learned detector finds an emergency in a message outside any prompt (see emergency.yaml)."""
+    return likelihood(text) >= emergency_rules().learned["free"]
 
 
 def _not_now(text: str, rules: _Rules) -> bool:

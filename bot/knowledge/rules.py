@@ -11,7 +11,7 @@ import re
 from functools import lru_cache
 from typing import Dict, List, Literal, Optional, Tuple
 
-from pydantic import BaseModel, conint, conlist, constr, validator
+from pydantic import BaseModel, confloat, conint, conlist, constr, validator
 
 from bot.knowledge.files import KNOWLEDGE_DIR, KnowledgeFileError, validated
 
@@ -143,6 +143,8 @@ class EmergencyRules(_Strict):
     situation: Text
     now: Text
     not_now: Text
+    # The learned detector's thresholds (probability an emergency): outside any prompt, and inside one.
+    learned: Dict[Literal["free"], confloat(gt=0, lt=1)]
     kinds: Dict[str, EmergencyKindRule]
 
     _patterns_compile = validator("situation", "now", "not_now", allow_reuse=True)(_compiles)
@@ -160,6 +162,27 @@ def emergency_rules() -> EmergencyRules:
         _check_names(path.name, f"kinds.{name}.severity", [kind.severity], Severity)
         _check_names(path.name, f"kinds.{name}.cause", [kind.cause], Cause)
     return rules
+
+
+# --- emergency_examples.yaml -----------------------------------------------------------------------
+class EmergencyExample(_Strict):
+    text: constr(strip_whitespace=True, min_length=1, max_length=500)
+    emergency: bool
+    kind: Optional[Text] = None
+    context: Literal["free", "in_form"] = "free"
+
+
+class EmergencyExamples(_Strict):
+    messages: conlist(EmergencyExample, min_items=20)
+
+
+@lru_cache(maxsize=1)
+def emergency_examples() -> List[EmergencyExample]:
+    path = RULES_DIR / "emergency_examples.yaml"
+    examples = validated(path, EmergencyExamples).messages
+    if len({e.emergency for e in examples}) < 2:
+        raise KnowledgeFileError(path.name, "messages", "both emergencies and non-emergencies are needed")
+    return examples
 
 
 # --- disability.yaml -------------------------------------------------------------------------------

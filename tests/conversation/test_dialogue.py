@@ -180,3 +180,20 @@ def test_the_area_said_in_a_question_is_not_asked_again_in_the_screen():
     resident.say("低保边缘户是咋认定的 俺家在吉林舒兰 农村的", intent="ask_policy")
     reply = resident.say("那俺家能算上不 帮俺测测", intent="start_prescreen")
     assert "农村" not in reply and resident.state["screen"]["household"]["area"] == "rural"
+
+
+def test_what_only_the_learned_detector_sees_gets_advice_and_a_lead_only_if_asked():
+    from bot.conversation.emergency import detect, likely
+
+    text = "俺家娃丢了找了一下午了咋办啊"
+    assert detect(text) is None and likely(text)  # the case this path is for
+    declined = Resident()
+    reply = declined.say(text)
+    assert reply.startswith("如有生命危险") and "需要" in reply
+    declined.say("不用")
+    assert declined.leads == []
+    agreed = Resident()
+    agreed.say(text)
+    agreed.say("需要 13912345678")
+    agreed.say("长春市朝阳区")
+    assert len(agreed.leads) == 1 and agreed.leads[0].phone == "13912345678"

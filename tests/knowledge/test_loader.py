@@ -21,6 +21,7 @@ READ_BY = {
     "policies/": "bot/knowledge/policies.py",
     "rules/queue.yaml": "bot/knowledge/rules.py",
     "rules/emergency.yaml": "bot/knowledge/rules.py",
+    "rules/emergency_examples.yaml": "bot/knowledge/rules.py",
     "rules/disability.yaml": "bot/knowledge/rules.py",
     "rules/eligibility.yaml": "bot/knowledge/rules.py",
     "assistance/": "bot/knowledge/assistance.py",
@@ -41,6 +42,7 @@ def test_the_real_files_all_load():
     assert "CN" in read_regions() and load_articles()
     assert set(rules.due_hours()) == {"life_threatening", "urgent", "normal"}
     assert rules.emergency_rules().kinds and rules.disability_rules()["severe"]
+    assert any(e.emergency for e in rules.emergency_examples())
     assert set(rules.eligibility_citations()) == set(rules.ELIGIBILITY_RULES)
     specialised, temporary = assistance.catalogues()
     assert specialised and temporary
