@@ -64,9 +64,17 @@ def contact_line(item: Item, reveals_contact: bool) -> str:
     return "联系人：" + " ".join(part for part in (name, phone) if part)
 
 
+def region_text(code: str) -> str:
+    """The region as staff read it everywhere, name beside code: 吉林省长春市朝阳区（220104）."""
+    # Imported here: bot.api.places imports bot.leads, whose service imports the outbox and so this module.
+    from bot.api.places import region_label
+
+    return region_label(code)
+
+
 def headline(item: Item) -> str:
     what = f"督办·{STEP_NAMES.get(item.step, item.step)}" if item.event == "escalated" else "新线索"
-    return f"【{SEVERITY_NAMES[item.severity]}】{what} #{item.lead_id} {CAUSE_NAMES[item.cause]} {item.region}"
+    return f"【{SEVERITY_NAMES[item.severity]}】{what} #{item.lead_id} {CAUSE_NAMES[item.cause]} {region_text(item.region)}"
 
 
 def due_text(item: Item) -> str:
@@ -96,7 +104,7 @@ def single(item: Item, reveals_contact: bool, console_url: Optional[str]) -> str
 def digest_line(item: Item) -> str:
     what = "督办" if item.event == "escalated" else ""
     return (
-        f"#{item.lead_id} {what}{SEVERITY_NAMES[item.severity]} {CAUSE_NAMES[item.cause]} {item.region} "
+        f"#{item.lead_id} {what}{SEVERITY_NAMES[item.severity]} {CAUSE_NAMES[item.cause]} {region_text(item.region)} "
         f"时限{due_text(item)} {mask_pii(item.description)[:30]} (N{item.outbox_id})"
     )
 

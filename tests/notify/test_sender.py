@@ -52,6 +52,7 @@ async def test_a_life_threatening_lead_reaches_the_robot_at_once_with_the_phone_
         assert await make_sender(sessions, routes, http).tick() == 1
     (text,) = robot.texts()
     assert f"#{lead_id}" in text and "危及生命" in text and "因病" in text
+    assert "吉林省长春市朝阳区 乡镇（街道）220104001" in text  # the region by name beside its code
     assert "13900000000" not in text and "139****0000" in text  # a group reads it
     assert "刘女士" not in text and "刘**" in text
     assert robot.received[0]["mentioned"] == ["@all"]
@@ -72,6 +73,7 @@ async def test_other_leads_go_as_one_digest_under_2048_bytes_and_urgent_ones_alo
     assert all(len(t.encode("utf-8")) <= 2048 for t in texts)
     assert f"#{urgent}" in texts[0] and "【线索汇总】" not in texts[0], "the life-threatening lead first, alone"
     assert all(t.startswith("【线索汇总】") for t in texts[1:])
+    assert all("吉林省长春市朝阳区" in line for t in texts[1:] for line in t.splitlines()[1:-1])
     numbers = counts(robot.numbers(), outbox_ids(sessions))
     assert numbers == {"delivered": 41, "lost": 0, "duplicates": 0}
     assert len(normal) == 40
