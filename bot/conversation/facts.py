@@ -50,8 +50,12 @@ def region_for_screening(text: str) -> Optional[str]:
 
 # --- facts in any message ----------------------------------------------------------------------------
 _N = rf"[\d{CN_NUMERAL}]+"
-_SIZE = re.compile(rf"(?:一家|家里|全家|家有|我家|我们家|俺家|咱家)?\s*(?P<n>{_N})\s*(?:口人|口之家|口)")
-_TWO = re.compile(r"俺俩|我们俩|我俩|咱俩|咱们俩|俺们俩|老两口|两口子|俩人|我们两个人?|俺们两个人?|就我们两个")
+_SIZE = re.compile(rf"(?:一家|家里|全家|家有|我家|我们家|俺家|咱家)?\s*(?P<n>{_N})\s*(?:口人|口之家|口(?!子))")
+_TWO = re.compile(
+    r"俺俩|我们俩|我俩|咱俩|咱们俩|俺们俩|老两口|两口子|俩人|我们两个人?|俺们两个人?|就我们两个|"
+    r"(?:和|跟)(?:老伴|老婆|媳妇|老公|对象|爱人|丈夫|妻子|儿子|闺女|女儿)(?:两个人?|俩)|"
+    r"(?:娘|爷|父子|母子|母女|父女|娘儿|爷儿|姐妹|兄弟)俩"
+)
 _THREE = re.compile(r"(?:俺们|我们|咱们|俺|咱)仨|(?:俺们|我们|咱们)三个人?(?![月孩娃])")
 # 屋里五个人 / 家里就两个人: a count of the people at home, not of who earns (家里两个人挣钱).
 _PEOPLE_AT_HOME = re.compile(
@@ -61,6 +65,7 @@ _PEOPLE_AT_HOME = re.compile(
 # home now (the others may be at work or school), so neither is read as a household of one.
 _ALONE = re.compile(
     r"我一个人(?:过|住|生活)|一个人过|一个人住|一个人生活|独自(?:一人|生活)|孤身一人|单身一人|独居|孤寡|"
+    r"孤老(?:头子?|太太|婆子?)?一个|"
     r"(?:^|家里)就(?:我|俺)一个(?:人)?(?![挣赚上干打工有])(?:[，,。\s]|$)|就(?:我|俺)自己过|"
     r"(?:^|[，,。\s])(?:我|俺)?(?:就|只有)?(?:我|俺)?一个人(?:了)?(?:[，,。\s]|$)"  # 我八十二了 一个人 儿子没了
 )
@@ -201,7 +206,8 @@ _OVER = re.compile(
 _WITHIN = re.compile(
     r"没超|不超|没有超|以内|范围内|符合|够格|没什么|没啥|没(?:有)?存款|没房|没车|啥也没有|什么都没有|"
     r"就(?:一|1)?(?:个|套|间|处)?(?:小)?(?:房子?|平房|破房|土房)|自家住的|自己住的|只有一套|一点点|有一点|不多|没多少|"
-    r"就一套(?:自己|自家)?住的|存款(?:就|只有|才)?几(?:千|百)|没几个(?:钱)?"
+    r"就一套(?:自己|自家)?住的|存款(?:就|只有|才)?几(?:千|百)|没几个(?:钱)?|就几(?:千|百)块|"
+    r"(?:自己|自家)(?:盖|住)的(?:房|屋)|(?:有|一|1)?套(?:楼房|房子?)(?:自己|自家)?住"
 )
 _KINDS = [
     ("multiple", r"多重"),
@@ -226,6 +232,10 @@ _SELF_CARE = [
 
 MONTHLY_FIELDS = {"monthly_income"}
 TOTAL_12M_FIELDS = {"rigid_expense_12m", "income_12m"}
+# The supporters there were are gone: 儿子没了, 老伴走了, 没别的孩子, 爹妈都不在了.
+_SUPPORTER_GONE = re.compile(
+    r"(?:没了|走了|去世|过世|不在了|死了)|没(?:别的|其他)?(?:孩子|儿女|子女|儿子|闺女)|没结(?:过)?婚"
+)
 YES_NO_FIELDS = {"has_disability", "serious_illness", "has_supporter", "supporter_able"}
 
 
@@ -290,6 +300,10 @@ def parse_answer(field: str, text: str) -> Any:
         return age if age is not None and 0 <= age <= 130 else None
     if name == "supporter_able" and _UNABLE.search(text):
         return False
+    if name == "has_disability" and (_GRADE.search(text) or re.search(r"残疾|残", text)) and not _NO.search(text):
+        return True  # 一级肢体残疾: the kind or grade of a disability says yes
+    if name == "has_supporter" and _SUPPORTER_GONE.search(text) and not re.search(r"(?<![没无])有", text):
+        return False  # 儿子没了 没别的孩子
     if name in YES_NO_FIELDS:
         answer = _yes_no(text)
         if answer is None and name == "has_supporter" and _OTHER_PERSON.search(text):

@@ -278,3 +278,21 @@ def test_facts_in_a_message(text, expected):
 )
 def test_corrections(text, expected):
     assert correction(text) == expected
+
+
+@pytest.mark.parametrize(
+    "field,text,expected",
+    [
+        ("size", "俺们两口子都在厂里上班 家里还有个上初中的小子 三口人", 3),  # 两口子 is not "two 口"
+        ("size", "和老伴两个人", 2),
+        ("size", "就我们娘俩", 2),
+        ("size", "孤老头子一个", 1),
+        ("members[0].has_disability", "一级肢体残疾", True),
+        ("members[0].has_disability", "没有残疾", False),
+        ("members[0].has_supporter", "儿子没了 没别的孩子", False),
+        ("members[0].has_supporter", "有个儿子在外地", True),
+        ("assets_within_limit", "存款得多少以下才行啊？俺家就几千块 住自己盖的房", True),
+    ],
+)
+def test_answers_heard_in_dialogues(field, text, expected):
+    assert parse_answer(field, text) == expected
