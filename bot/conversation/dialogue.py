@@ -22,11 +22,11 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Callable, Dict, List, Optional, Protocol
 
 from bot.conversation import prescreen
-from bot.conversation.emergency import Emergency, detect, generic_advice, likely
+from bot.conversation.emergency import Emergency, detect, generic_advice, likely, relief_advice
 from bot.conversation.facts import (
     UNKNOWN,
     correction,
@@ -103,6 +103,14 @@ _DISTRESS = re.compile(r"没人管|没人理|没意思|没意义|没盼头|没�
 CRISIS_AGAIN = (
     "我在听。您不是一个人，这些难处可以一起想办法。心里难受的时候，请拨打12356心理援助热线（24小时）聊一聊；"
     "有危险请马上拨打110或120。当地民政工作人员也会联系您。想和真人说话，随时说“转人工”。"
+)
+_ASKS_WHERE = re.compile(r"去哪|哪里|哪儿|在哪|找谁|找哪|哪个部门|上哪")
+_NAMES_WHERE = re.compile(r"乡镇|街道|民政|村（居）委会|村委会|居委会|部门|12345")
+# After an emergency was filed: “以后找谁”“那咋办” is about help after it, 临时救助 first.
+_AFTER_WHAT_NOW = re.compile(r"以后|往后|接下来|然后|咋办|怎么办|找谁|咋整|能有啥帮|有啥帮助")
+# A reaction to a result (“那俺家啥也不是呗”): what may still help.
+_RESULT_REACTION = re.compile(
+    r"啥也不是|什么都不是|都不符合|不够格|没戏|没指望|白测|那咋办|那怎么办|还有(?:啥|什么)(?:办法|路子|能申请)"
 )
 _ABOUT_REGISTERING = re.compile(
     r"信息|泄露|隐私|给谁|谁看|谁知道|登记(?:了|完)|能给钱|给钱吗|给不给钱|帮(?:我|俺|我们|俺们)(?:啥|什么)|有啥用|有用吗|管用|"
@@ -190,7 +198,8 @@ def new_state() -> Dict[str, Any]:
         "misses": 0,
         "aside": False,
         "filed": None,  # the lead filed without a phone, which a phone given later is added to
-        "crisis": False,  # a self-harm lead was filed: distress again gets the crisis line again  # the last reply answered a question asked mid-screen (“那农村的呢” follows it)
+        "crisis": False,
+        "after_emergency": False,  # a lead was filed: “以后找谁” is about help after the emergency  # a self-harm lead was filed: distress again gets the crisis line again  # the last reply answered a question asked mid-screen (“那农村的呢” follows it)
     }
 
 
@@ -341,6 +350,7 @@ class Dialogue:
     def _file(self, out: Outcome, message: Message) -> None:
         state, pending = out.state, out.state["emergency"]
         state["emergency"] = None
+        state["after_emergency"] = True
         if pending["kind"] == "self_harm":
             state["crisis"] = True
         found = detect(pending["text"]) if pending["confirmed"] else None
@@ -500,6 +510,13 @@ class Dialogue:
         if text and not _SCREEN_REQUEST.search(text) and likely(text):
             self._unconfirmed_emergency(out, message, text)  # what the patterns missed: advice, then ask
             return
+        if text and state.get("after_emergency") and _AFTER_WHAT_NOW.search(text) and not household_facts:
+            state["after_emergency"] = False
+            out.say(relief_advice())
+            return
+        if text and state["last"] is not None and _RESULT_REACTION.search(text):
+            out.say(self._what_may_still_help(state["last"]))
+            return
         if text and _CAPABILITIES.search(text):
             state["misses"] = 0
             out.says.append(Say(response="utter_greet"))
@@ -571,6 +588,21 @@ class Dialogue:
         prefix = f"好的，按{changed}重新算：" if changed else ""
         self._after_turn(out, turn, prefix)
 
+    def _what_may_still_help(self, last: Dict[str, Any]) -> str:
+        turn = prescreen.next_turn(_deep(last), self._today())
+        result = turn.result
+        lines = ["按您说的情况，" + (result.summary if result else "暂时没法判断。")]
+        if result and result.specialised_assistance:
+            lines.append(
+                "还可以了解的专项救助："
+                + "；".join(f"{a.name}（{a.department}）" for a in result.specialised_assistance)
+            )
+        lines.append(
+            "遇到突发的困难（生病、意外、灾害等）可以申请临时救助；情况有变化（收入减少、有人生病）可以随时重新申请。"
+        )
+        lines.append(prescreen.WHERE_TO_APPLY)
+        return "\n".join(lines)
+
     def _corrected(self, screen: Dict[str, Any], text: str) -> Optional[prescreen.Turn]:
         """“不对不对 说错了 是两千八”: the corrected facts replace the old ones, whatever was asked."""
         fix = correction(text)
@@ -584,8 +616,13 @@ class Dialogue:
         region = find_region(text) or state["region"]
         # A follow-up (“那农村的呢”“要带啥材料”) is read with the previous topic.
         answer = self._desk.answer(text, region, self._today(), context=state["topic"])
-        if answer is not None:
-            state["topic"] = answer.article.id
+        if answer is None:
+            return None
+        state["topic"] = answer.article.id
+        if _ASKS_WHERE.search(text) and not _NAMES_WHERE.search(answer.text):
+            # “那要去哪办”: an article about what a benefit is still says where to ask for it.
+            body, _, sources = answer.text.rpartition("\n依据：")
+            answer = replace(answer, text=f"{body}\n{prescreen.WHERE_TO_APPLY}\n依据：{sources}")
         return answer
 
 

@@ -93,6 +93,12 @@ def _advice(first: str) -> str:
     return f"{first}\n{rules.relief}\n依据：{'；'.join(rules.citations)}"
 
 
+def relief_advice() -> str:
+    """临时救助 after an emergency (“火灭了 以后找谁”): where to turn, with its sources."""
+    rules = _rules()
+    return f"{rules.relief}\n依据：{'；'.join(rules.citations)}"
+
+
 def generic_advice() -> str:
     """For a message the classifier called an emergency though no rule names its kind."""
     return _advice(_rules().generic_first)

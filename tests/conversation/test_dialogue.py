@@ -197,3 +197,27 @@ def test_what_only_the_learned_detector_sees_gets_advice_and_a_lead_only_if_aske
     agreed.say("需要 13912345678")
     agreed.say("长春市朝阳区")
     assert len(agreed.leads) == 1 and agreed.leads[0].phone == "13912345678"
+
+
+def test_what_now_after_an_emergency_is_the_relief_that_follows_it():
+    resident = Resident()
+    resident.say("厨房着火了 怎么办")
+    resident.say("不用")
+    reply = resident.say("火灭了 东西都烧没了 以后找谁")
+    assert "临时救助" in reply and "乡镇" in reply and "依据" in reply
+
+
+def test_asking_where_always_gets_where():
+    resident = Resident(intent="ask_policy")
+    resident.say("俺爷爷上个月走了 听说丧葬费能减免 俺家是低保边缘户 能办不")
+    reply = resident.say("那要去哪办 带啥")
+    assert "乡镇" in reply and reply.splitlines()[-1].startswith("依据：")
+
+
+def test_a_reaction_to_a_result_gets_what_may_still_help():
+    resident = screening("天门的 三口人 一个月六千 城区 没存款")
+    resident.say("一年也就五千来块")  # the spending
+    reply = resident.say("一年七万二")  # the income over 12 months
+    assert "【初步结果】" in reply
+    reply = resident.say("那俺家啥也不是呗")
+    assert "临时救助" in reply and "专项" in reply
