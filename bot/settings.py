@@ -61,6 +61,9 @@ class Settings(BaseSettings):
         le=600,
         description="A conversation's lock is free again this long after a crashed server last renewed it",
     )
+    action_host: Optional[str] = Field(
+        default=None, description="Where Rasa reaches its action server (containers: a service name); default host"
+    )
     instances: int = Field(
         default=1, ge=1, le=32, description="Rasa + action server pairs `python -m bot run` starts behind haproxy"
     )
@@ -199,7 +202,7 @@ class Settings(BaseSettings):
 
     @property
     def action_url(self) -> str:
-        return f"http://{self.host}:{self.action_port}"
+        return f"http://{self.action_host or self.host}:{self.action_port}"
 
     def rasa_environment(self) -> Dict[str, str]:
         """Environment variables that ``endpoints.yml`` expands, derived from these settings.

@@ -24,7 +24,7 @@ import logging
 import time
 from collections import deque
 from contextlib import asynccontextmanager, suppress
-from typing import AsyncGenerator, Optional, Text
+from typing import AsyncGenerator, Callable, Optional, Text
 
 from rasa.core.lock import Ticket, TicketLock
 from rasa.core.lock_store import LockError, LockStore
@@ -114,9 +114,10 @@ class RedisTicketLockStore(LockStore):
         self._issue = self.red.register_script(_ISSUE)
         self._try = self.red.register_script(_TRY)
         self._release = self.red.register_script(_RELEASE)
-        # Seconds spent waiting for locks, read by the metrics (bot/channels/metrics.py).
-        self.on_wait = None
         super().__init__()
+
+    # Called with the seconds a message waited for its lock (bot/channels/rasa_metrics.py sets it).
+    on_wait: Optional[Callable[[float], None]] = None
 
     @staticmethod
     def _keys(conversation_id: Text):

@@ -42,7 +42,7 @@ def red():
     return client
 
 
-def server(kind: str, conversation: str, name: str, delays: list, start_at: float, run: str) -> None:
+def server(kind: str, conversation: str, name: str, delays: list, start_at: float, run: str, slow=()) -> None:
     """One Rasa server's share of the messages: each sent at start_at + its delay, handled under the lock.
 
     Records, in Redis, the order messages were handled (by ticket and by name), overlaps (two handled at
@@ -52,13 +52,14 @@ def server(kind: str, conversation: str, name: str, delays: list, start_at: floa
 
     async def message(delay: float, index: int) -> None:
         await asyncio.sleep(max(0.0, start_at + delay - time.time()))
+        arrived = time.time()  # the lock's ticket is taken right after, with no await in between
         try:
             async with store.lock(conversation) as lock:
                 if not red.set(f"{run}:inside", name, nx=True):
                     red.incr(f"{run}:overlaps")
                 red.rpush(f"{run}:tickets", lock.now_serving)
-                red.rpush(f"{run}:order", f"{delay:09.3f}")
-                await asyncio.sleep(WORK_SECONDS)
+                red.rpush(f"{run}:order", f"{arrived:.6f}")
+                await asyncio.sleep(0.3 if delay in slow else WORK_SECONDS)
                 red.delete(f"{run}:inside")
         except LockError:
             red.incr(f"{run}:errors")
@@ -73,12 +74,12 @@ def server(kind: str, conversation: str, name: str, delays: list, start_at: floa
     asyncio.run(everything())
 
 
-def two_servers(kind: str, delays_a: list, delays_b: list) -> dict:
+def two_servers(kind: str, delays_a: list, delays_b: list, slow=()) -> dict:
     run, conversation = f"locktest:{uuid.uuid4().hex}", f"conv-{uuid.uuid4().hex}"
     start_at = time.time() + 1.5  # both processes imported and connected by then
     ctx = multiprocessing.get_context("spawn")
     procs = [
-        ctx.Process(target=server, args=(kind, conversation, name, delays, start_at, run))
+        ctx.Process(target=server, args=(kind, conversation, name, delays, start_at, run, slow))
         for name, delays in (("a", delays_a), ("b", delays_b))
     ]
     for proc in procs:
@@ -119,10 +120,10 @@ def test_a_burst_from_two_servers_is_handled_one_at_a_time_in_ticket_order(red, 
 
 
 def test_messages_alternating_between_servers_are_handled_in_arrival_order(red):
-    # Sent 40 ms apart, alternately to each server, each taking 10 ms... and a slow one in the middle that
-    # makes the next four queue up behind it, across both servers.
-    delays = [i * 0.04 for i in range(16)]
-    result = two_servers("ours", delays[0::2], delays[1::2])
+    # Sent 40 ms apart, alternately to each server, each taking 10 ms, and a slow one (300 ms) in the
+    # middle that makes the next seven queue up behind it, across both servers.
+    delays = [round(i * 0.04, 2) for i in range(16)]
+    result = two_servers("ours", delays[0::2], delays[1::2], slow=(delays[5],))
     assert (result["overlaps"], result["errors"], result["unfinished"]) == (0, 0, 0)
     assert result["order"] == sorted(result["order"]) and len(result["order"]) == 16
 
