@@ -36,6 +36,8 @@ READY_TIMEOUT_SECONDS = 300
 RESTART_DELAY_SECONDS = 1
 MAX_CONTAINER_INSTANCES = 16  # compose: haproxy keeps this many slots for the `rasa` replicas
 HAPROXY_TEMPLATE = PROJECT_ROOT / "deploy" / "haproxy.cfg.template"
+HAPROXY_503 = PROJECT_ROOT / "deploy" / "haproxy-503.http"
+CONTAINER_HAPROXY_DIR = "/usr/local/etc/haproxy"  # the haproxy image's; compose.yaml mounts deploy/ files there
 RASA_CHECK_PATH = "/ready"  # bot/channels/rasa_metrics.py: model loaded, database and Redis reachable
 
 
@@ -86,7 +88,13 @@ def check_scalable(settings: Settings, instances: int) -> None:
         )
 
 
-def haproxy_config(settings: Settings, instances: int, servers: Optional[str] = None, resolvers: str = "") -> str:
+def haproxy_config(
+    settings: Settings,
+    instances: int,
+    servers: Optional[str] = None,
+    resolvers: str = "",
+    errorfile: Path = HAPROXY_503,
+) -> str:
     """deploy/haproxy.cfg.template for these settings: the usual Rasa port in front of the instances.
 
     `servers`/`resolvers` replace the local instance list, for containers found by DNS (deploy/)."""
@@ -101,6 +109,7 @@ def haproxy_config(settings: Settings, instances: int, servers: Optional[str] = 
         check_path=RASA_CHECK_PATH,
         servers=servers,
         resolvers=resolvers,
+        errorfile_503=str(errorfile),
     )
 
 
@@ -113,6 +122,7 @@ def container_haproxy_config(settings: Settings) -> str:
         servers=f"    server-template rasa {MAX_CONTAINER_INSTANCES} rasa:{settings.rasa_port} check "
         "resolvers docker init-addr last,libc,none",
         resolvers="resolvers docker\n    nameserver dns 127.0.0.11:53\n    hold valid 5s\n",
+        errorfile=Path(CONTAINER_HAPROXY_DIR) / HAPROXY_503.name,
     )
 
 

@@ -90,3 +90,38 @@ def test_a_turn_is_counted_as_fallback_or_handoff_by_what_it_uttered():
     assert counts() == (before[0], before[1] + 1)
     rasa_metrics.count_outcomes([UserUttered("嗯啊", {"name": "nlu_fallback"}), BotUttered("请换个说法")])
     assert counts() == (before[0] + 1, before[1] + 1)
+
+
+def test_with_no_server_ready_the_balancer_answers_a_clear_503(tmp_path):
+    import json
+    import time
+
+    import requests
+
+    from tests.helpers import free_port
+
+    haproxy = shutil.which("haproxy") or shutil.which("/usr/sbin/haproxy")
+    if haproxy is None:
+        pytest.skip("haproxy not installed (make e2e-test installs it)")
+    # Instance ports where nothing listens: every check fails, as when the database is down everywhere.
+    settings = Settings(_env_file=None, rasa_port=free_port(), instance_port_base=free_port())
+    config = tmp_path / "haproxy.cfg"
+    config.write_text(haproxy_config(settings, 2), encoding="utf-8")
+    proc = subprocess.Popen([haproxy, "-db", "-f", str(config)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 10
+        while True:
+            try:
+                resp = requests.post(
+                    f"{settings.rasa_url}/webhooks/rest/webhook", json={"sender": "s", "message": "你好"}
+                )
+                break
+            except requests.ConnectionError:
+                assert time.monotonic() < deadline, "haproxy did not start"
+                time.sleep(0.1)
+    finally:
+        proc.terminate()
+        proc.wait(10)
+    assert resp.status_code == 503 and resp.headers["Retry-After"] == "5"
+    body = json.loads(resp.text)
+    assert body["error"] == "unavailable" and "稍后再试" in body["message_zh"]

@@ -24,6 +24,7 @@ from bot.db import create_db_engine
 from bot.settings import PROJECT_ROOT
 from tests.conftest import POSTGRES_ADMIN_URL
 from tests.e2e.stack import MODEL, Stack
+from tests.fakes.wechat import AES_KEY, APP_ID, APP_SECRET, TOKEN, FakeWeChatApi, callback, text_xml
 from tests.helpers import require_or_skip
 
 pytestmark = [pytest.mark.e2e, pytest.mark.postgres]
@@ -122,10 +123,20 @@ def instances(tmp_path):
         admin.dispose()
         require_or_skip(f"PostgreSQL unreachable at {POSTGRES_ADMIN_URL}: {error}")
     stack = Instances(tmp_path, make_url(POSTGRES_ADMIN_URL).set(database=name).render_as_string(hide_password=False))
+    api = FakeWeChatApi()
+    api.start_in_thread()
+    stack.env.update(
+        JIUZHU_WECHAT_TOKEN=TOKEN,
+        JIUZHU_WECHAT_APP_ID=APP_ID,
+        JIUZHU_WECHAT_APP_SECRET=APP_SECRET,
+        JIUZHU_WECHAT_ENCODING_AES_KEY=AES_KEY,
+        JIUZHU_WECHAT_API_BASE=api.url,
+    )
     try:
         stack.start()
         yield stack
     finally:
+        api.stop_thread()
         if stack.proc is not None and stack.proc.poll() is None:
             stack.stop()
         with admin.connect() as conn:
@@ -140,6 +151,7 @@ def texts(messages: list) -> str:
 def test_instances(instances):
     """One stack start (two Rasa model loads take minutes on 2 cores) for the three scenarios, in order."""
     a_prescreen_alternating_between_instances_keeps_its_answers(instances)
+    a_wechat_retry_reaching_the_other_instance_is_answered_once(instances)
     twenty_messages_at_once_are_handled_one_at_a_time_none_lost(instances)
     an_instance_killed_under_load_loses_no_lead_and_files_none_twice(instances)
     metrics_and_readiness_report_what_happened(instances)
@@ -157,6 +169,19 @@ def a_prescreen_alternating_between_instances_keeps_its_answers(stack: Instances
         reply = texts(stack.post(urls[turn % 2], sender, answer))  # every other message on the other server
     assert "【初步结果】" in reply and "最低生活保障" in reply, reply
     assert turn >= 2, "the pre-screen must have crossed between the instances"
+
+
+def a_wechat_retry_reaching_the_other_instance_is_answered_once(stack: Instances) -> None:
+    open_id, msg_id = f"o_{uuid.uuid4().hex[:8]}", 700000 + random.randrange(100000)
+    first, second = (f"{m['url']}/webhooks/wechat/webhook" for m in stack.members)
+    query, body = callback(text_xml(open_id, "低保怎么申请", msg_id), encrypted=True)
+    assert requests.post(first, params=query, data=body, timeout=10).status_code == 200
+    # WeChat's retry (new signature, same MsgId) lands on the other server: taken already, not handled again.
+    query, body = callback(text_xml(open_id, "低保怎么申请", msg_id), encrypted=True)
+    again = requests.post(second, params=query, data=body, timeout=10)
+    assert (again.status_code, again.text) == (200, "success")
+    events = requests.get(f"{stack.rasa_url}/conversations/{open_id}/tracker", timeout=30).json()["events"]
+    assert [e["text"] for e in events if e["event"] == "user"] == ["低保怎么申请"]
 
 
 def twenty_messages_at_once_are_handled_one_at_a_time_none_lost(stack: Instances) -> None:
