@@ -1,5 +1,6 @@
 """`python -m bot.channels.rasa_metrics ARGS…`: the Rasa server of bot/channels/rasa_server.py with
-`GET /metrics` (Prometheus) and `GET /ready` (readiness) added to its Sanic app.
+`GET /metrics` (Prometheus) and `GET /ready` (readiness) added to its Sanic app, and a database or
+Redis failure answered `503` (see `fail_instead_of_forgetting` and `install`).
 
 `GET /` stays Rasa's liveness answer. `/ready` is 200 only when the model is loaded and the tracker
 store's database and the lock store's Redis answer; the load balancer checks it, so an instance that
@@ -13,8 +14,9 @@ lock (bot/channels/lock_store.py). One Rasa process per instance, so no multipro
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import time
-from typing import Dict
+from typing import Dict, List, Optional
 
 from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
 
@@ -35,6 +37,18 @@ LOCK_WAIT = Histogram(
     buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
     registry=REGISTRY,
 )
+
+UNAVAILABLE = Counter(
+    "jiuzhu_rasa_unavailable_total", "Messages answered 503: the database or Redis failed", registry=REGISTRY
+)
+UNAVAILABLE_BODY = {
+    "error": "unavailable",
+    "message": "the database or Redis failed while handling the message; nothing was saved, retry it",
+    "message_zh": "服务暂时不可用，您的消息没有被处理，请稍后重新发送。",
+}
+# The failures of the request being handled (the REST channel swallows exceptions and answers 200 with
+# no message; the response middleware turns a failure recorded here into a clear 503).
+_failures: contextvars.ContextVar[Optional[List[BaseException]]] = contextvars.ContextVar("failures", default=None)
 
 FALLBACK_RESPONSES = {"utter_ask_rephrase"}
 HANDOFF_RESPONSES = {"utter_handoff"}
@@ -98,14 +112,19 @@ def install(app) -> None:
 
     async def started(request):
         request.ctx.jiuzhu_started = time.perf_counter()
+        _failures.set([])  # request middleware and handler run in one task: the handler sees this list
 
     async def finished(request, resp):
         parts = request.path.split("/")
         started_at = getattr(request.ctx, "jiuzhu_started", None)
         if len(parts) > 3 and parts[1] == "webhooks" and started_at is not None:
             channel = parts[2]
+            if _failures.get():
+                UNAVAILABLE.inc()
+                resp = response.json(UNAVAILABLE_BODY, status=503, headers={"Retry-After": "5"})
             TURN_SECONDS.labels(channel).observe(time.perf_counter() - started_at)
             TURNS.labels(channel, "ok" if resp is not None and resp.status < 400 else "error").inc()
+            return resp if _failures.get() else None
 
     app.add_route(metrics, "/metrics", methods=["GET"])
     app.add_route(ready, "/ready", methods=["GET"])
@@ -113,9 +132,57 @@ def install(app) -> None:
     app.register_middleware(finished, "response")
 
 
+def is_unavailable(error: BaseException) -> bool:
+    """The database or Redis failed (down, restarting): the message can be retried as it is."""
+    import redis
+    from rasa.core.lock_store import LockError
+    from sqlalchemy.exc import DBAPIError
+
+    return isinstance(error, (DBAPIError, redis.exceptions.ConnectionError, redis.exceptions.TimeoutError, LockError))
+
+
+def fail_instead_of_forgetting() -> None:
+    """Rasa's FailSafeTrackerStore answers a failed read with no tracker (the conversation starts over:
+    a pre-screen forgets its answers) and a failed write into this process's memory (other instances
+    never see it, a restart loses it). Here both fail the message instead: a 503, resent once the
+    database is back, with the conversation whole (tests/e2e/test_instances.py)."""
+    from rasa.core.tracker_store import FailSafeTrackerStore
+
+    async def retrieve(self, sender_id):
+        return await self._tracker_store.retrieve(sender_id)
+
+    async def retrieve_full_tracker(self, sender_id):
+        return await self._tracker_store.retrieve_full_tracker(sender_id)
+
+    async def save(self, tracker) -> None:
+        await self._tracker_store.save(tracker)
+
+    FailSafeTrackerStore.retrieve = retrieve
+    FailSafeTrackerStore.retrieve_full_tracker = retrieve_full_tracker
+    FailSafeTrackerStore.save = save
+
+
 def patch_rasa() -> None:
     import rasa.core.run
+    from rasa.core.agent import Agent
     from rasa.core.processor import MessageProcessor
+
+    fail_instead_of_forgetting()
+
+    # No pool pre-ping, as in bot/db.py: a connection a restarted database dropped fails one message
+    # (a 503, retried) and the pool then discards the connections of that age.
+    handle_message = Agent.handle_message
+
+    async def handle_message_noting_failures(self, message):
+        try:
+            return await handle_message(self, message)
+        except Exception as error:
+            failures = _failures.get()
+            if failures is not None and is_unavailable(error):
+                failures.append(error)
+            raise
+
+    Agent.handle_message = handle_message_noting_failures
 
     configure_app = rasa.core.run.configure_app
 

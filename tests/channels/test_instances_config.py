@@ -125,3 +125,30 @@ def test_with_no_server_ready_the_balancer_answers_a_clear_503(tmp_path):
     assert resp.status_code == 503 and resp.headers["Retry-After"] == "5"
     body = json.loads(resp.text)
     assert body["error"] == "unavailable" and "稍后再试" in body["message_zh"]
+
+
+def test_a_tracker_store_failure_fails_the_message_instead_of_forgetting_the_conversation(tmp_path, monkeypatch):
+    import asyncio
+
+    from rasa.core.tracker_store import FailSafeTrackerStore, SQLTrackerStore
+    from rasa.shared.core.domain import Domain
+    from rasa.shared.core.trackers import DialogueStateTracker
+    from sqlalchemy import text
+    from sqlalchemy.exc import OperationalError
+
+    for name in ("retrieve", "retrieve_full_tracker", "save"):
+        monkeypatch.setattr(FailSafeTrackerStore, name, getattr(FailSafeTrackerStore, name))  # restored after
+    store = SQLTrackerStore(Domain.empty(), dialect="sqlite", db=str(tmp_path / "tracker.db"))
+    tracker = DialogueStateTracker.from_events("s", [UserUttered("我家三口人")])
+    failsafe = FailSafeTrackerStore(store)
+    asyncio.run(failsafe.save(tracker))
+    with store.engine.begin() as conn:
+        conn.execute(text("DROP TABLE events"))  # the database failing under the store
+    assert asyncio.run(failsafe.retrieve("s")) is None  # Rasa's own: the conversation silently starts over
+
+    rasa_metrics.fail_instead_of_forgetting()
+    with pytest.raises(OperationalError):
+        asyncio.run(failsafe.retrieve("s"))
+    with pytest.raises(OperationalError):
+        asyncio.run(failsafe.save(tracker))
+    assert rasa_metrics.is_unavailable(OperationalError("SELECT 1", {}, Exception("down")))

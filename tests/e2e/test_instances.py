@@ -3,6 +3,7 @@ sharing PostgreSQL (tracker store, leads) and Redis (lock store)."""
 
 from __future__ import annotations
 
+import asyncio
 import os
 import random
 import re
@@ -10,6 +11,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
@@ -49,6 +51,70 @@ def _free(port: int) -> bool:
             return True
         except OSError:
             return False
+
+
+class CuttableProxy:
+    """A TCP proxy in front of PostgreSQL that can drop every connection and refuse new ones for a
+    while: the database restarting, as the stack sees it, without restarting a server others share."""
+
+    def __init__(self, host: str, port: int):
+        self.target, self.port, self.open = (host, port), _free_port(), True
+        self.writers: set = set()
+        self.loop = asyncio.new_event_loop()
+        ready = threading.Event()
+
+        def run() -> None:
+            asyncio.set_event_loop(self.loop)
+            self.server = self.loop.run_until_complete(asyncio.start_server(self._handle, "127.0.0.1", self.port))
+            ready.set()
+            self.loop.run_forever()
+
+        threading.Thread(target=run, daemon=True).start()
+        ready.wait(10)
+
+    async def _handle(self, reader, writer) -> None:
+        if not self.open:
+            writer.close()
+            return
+        try:
+            up_reader, up_writer = await asyncio.open_connection(*self.target)
+        except OSError:
+            writer.close()
+            return
+        self.writers |= {writer, up_writer}
+
+        async def pipe(source, sink) -> None:
+            try:
+                while data := await source.read(65536):
+                    sink.write(data)
+                    await sink.drain()
+            except (OSError, asyncio.CancelledError):
+                pass
+            finally:
+                sink.close()
+                self.writers.discard(sink)
+
+        await asyncio.gather(pipe(reader, up_writer), pipe(up_reader, writer))
+
+    def cut(self) -> None:
+        def close_all() -> None:
+            self.open = False
+            for writer in list(self.writers):
+                writer.transport.abort()
+
+        self.loop.call_soon_threadsafe(close_all)
+
+    def restore(self) -> None:
+        self.loop.call_soon_threadsafe(setattr, self, "open", True)
+
+    def stop(self) -> None:
+        self.loop.call_soon_threadsafe(self.loop.stop)
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
 
 
 class Instances(Stack):
@@ -122,7 +188,11 @@ def instances(tmp_path):
     except Exception as error:  # noqa: BLE001 - any connection failure means "no server"
         admin.dispose()
         require_or_skip(f"PostgreSQL unreachable at {POSTGRES_ADMIN_URL}: {error}")
-    stack = Instances(tmp_path, make_url(POSTGRES_ADMIN_URL).set(database=name).render_as_string(hide_password=False))
+    direct = make_url(POSTGRES_ADMIN_URL).set(database=name)
+    proxy = CuttableProxy(direct.host or "127.0.0.1", direct.port or 5432)
+    url = direct.set(host="127.0.0.1", port=proxy.port).render_as_string(hide_password=False)
+    stack = Instances(tmp_path, url)
+    stack.database = proxy
     api = FakeWeChatApi()
     api.start_in_thread()
     stack.env.update(
@@ -137,6 +207,7 @@ def instances(tmp_path):
         yield stack
     finally:
         api.stop_thread()
+        proxy.stop()
         if stack.proc is not None and stack.proc.poll() is None:
             stack.stop()
         with admin.connect() as conn:
@@ -155,6 +226,7 @@ def test_instances(instances):
     twenty_messages_at_once_are_handled_one_at_a_time_none_lost(instances)
     an_instance_killed_under_load_loses_no_lead_and_files_none_twice(instances)
     metrics_and_readiness_report_what_happened(instances)
+    a_database_restart_under_load_gives_clear_503s_and_retries_succeed(instances)
 
 
 def a_prescreen_alternating_between_instances_keeps_its_answers(stack: Instances) -> None:
@@ -279,3 +351,45 @@ def metrics_and_readiness_report_what_happened(stack: Instances) -> None:
     api = requests.get(f"{stack.api_url}/metrics", timeout=10).text
     assert metric(api, "jiuzhu_api_requests_total") >= 2  # the health and readiness requests, in any worker
     assert metric(api, "jiuzhu_leads_filed_total") >= 16  # the emergencies above, filed by both instances
+
+
+def a_database_restart_under_load_gives_clear_503s_and_retries_succeed(stack: Instances) -> None:
+    run = uuid.uuid4().hex[:6]
+    questions = ["低保去哪里申请", "申请低保需要带什么材料", "特困人员的护理费怎么算", "临时救助怎么申请"]
+    statuses: list = []
+
+    end = time.monotonic() + 10  # load before, during (1.5 s → 5.5 s) and after the restart
+
+    def converse(n: int) -> tuple:
+        sender, answered = f"dbcut-{run}-{n}", []
+        while time.monotonic() < end:
+            question = questions[len(answered) % len(questions)]
+            for _attempt in range(60):
+                resp = requests.post(
+                    f"{stack.rasa_url}/webhooks/rest/webhook", json={"sender": sender, "message": question}, timeout=60
+                )
+                statuses.append(resp.status_code)
+                if resp.status_code == 503:
+                    body = resp.json()  # a clear answer for programs and for people, never an HTML page
+                    assert body["error"] == "unavailable" and body["message_zh"], body
+                    time.sleep(0.5)
+                    continue
+                assert resp.status_code == 200 and texts(resp.json()), (resp.status_code, resp.text[:200])
+                answered.append(question)
+                break
+            else:
+                pytest.fail(f"{sender}: {question!r} never answered after the database came back")
+        return sender, answered
+
+    with ThreadPoolExecutor(6) as pool:
+        futures = [pool.submit(converse, n) for n in range(6)]
+        time.sleep(1.5)
+        stack.database.cut()  # every connection dropped, new ones refused: the database restarting
+        time.sleep(4)
+        stack.database.restore()
+        conversations = [f.result() for f in futures]
+    assert 503 in statuses, "the restart hit no request: the test proved nothing"
+    assert set(statuses) <= {200, 503}, sorted(set(statuses))
+    for sender, answered in conversations:  # nothing half-written: each answered message once, in order
+        events = requests.get(f"{stack.rasa_url}/conversations/{sender}/tracker", timeout=30).json()["events"]
+        assert [e["text"] for e in events if e["event"] == "user"] == answered
