@@ -171,7 +171,12 @@ class RedisTicketLockStore(LockStore):
     async def _renew(self, conversation_id: Text, ticket: int) -> None:
         while True:
             await asyncio.sleep(self.lease_ms / 3000)
-            if self.try_acquire(conversation_id, ticket) != 1:
+            try:
+                held = self.try_acquire(conversation_id, ticket)
+            except Exception as error:  # noqa: BLE001 - Redis briefly away: try again at the next renewal
+                logger.warning("lock of conversation %s not renewed: %s", conversation_id, type(error).__name__)
+                continue
+            if held != 1:
                 logger.warning(
                     "lock of conversation %s lost while held (event loop blocked past the lease?)", conversation_id
                 )
