@@ -13,12 +13,13 @@ export PYTHONHASHSEED := 0
 TRAINING_INPUTS := config.yml domain.yml $(shell find data knowledge/lexicon nlu_components -type f \( -name '*.yml' -o -name '*.txt' -o -name '*.py' \) 2>/dev/null)
 MODEL_STAMP := models/.trained
 
-.PHONY: help run test install lint train validate unit-test browser-test story-test nlu-test e2e-test bench lock clean
+.PHONY: help run run-instances test install lint train validate unit-test browser-test story-test nlu-test e2e-test bench lock clean
 
 help:
 	@echo "make run    start the assistant on http://127.0.0.1:5005 and its API on http://127.0.0.1:8080"
 	@echo "make test   validate data, unit tests, train, story tests, held-out NLU evaluation, end-to-end tests"
-	@echo "make bench  benchmarks: bench/turn_latency, bench/screening, bench/leads, bench/hotline, bench/wechat"
+	@echo "make bench  benchmarks: bench/turn_latency, bench/screening, bench/leads, bench/hotline, bench/wechat, bench/scale"
+	@echo "make run-instances N=2   several Rasa servers behind haproxy (needs PostgreSQL and Redis, see README)"
 
 # --- environment -------------------------------------------------------------------------------
 $(VENV)/.installed: requirements.lock pyproject.toml
@@ -49,6 +50,11 @@ train: $(MODEL_STAMP)
 run: $(MODEL_STAMP)
 	$(PY) -m bot run
 
+N ?= 2
+run-instances: $(MODEL_STAMP)
+	scripts/ensure-haproxy.sh
+	$(PY) -m bot run --instances $(N)
+
 # --- test --------------------------------------------------------------------------------------
 # Lint and format first: seconds, and before anything slow.
 PY_FILES := . $(wildcard bench/*)
@@ -78,6 +84,7 @@ nlu-test: $(MODEL_STAMP)
 
 e2e-test: $(MODEL_STAMP)
 	scripts/ensure-browser.sh
+	scripts/ensure-haproxy.sh
 	$(PY) -m pytest -m e2e -q
 
 test: lint validate unit-test browser-test train story-test nlu-test e2e-test
@@ -89,6 +96,8 @@ bench: $(MODEL_STAMP)
 	$(PY) bench/leads
 	$(PY) bench/hotline
 	$(PY) bench/wechat
+	scripts/ensure-haproxy.sh
+	$(PY) bench/scale
 
 clean:
 	rm -rf models results var/test-* .pytest_cache

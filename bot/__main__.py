@@ -1,6 +1,8 @@
 """Command line: `python -m bot <command>`.
 
-run                       migrate, start the action server, the Rasa server and the API, supervise them
+run [--instances N]       migrate, start the action server(s), the Rasa server(s) and the API, supervise them
+rasa-instance             one Rasa server (with /metrics and /ready) as `run` starts each: containers, N machines
+actions                   one action server as `run` starts each
 api                       run only the project's HTTP API (screening, regions)
 notify                    run only the notification sender and escalation (bot/notify)
 train                     train the Rasa model into models/ and record how long it took
@@ -20,6 +22,7 @@ import asyncio
 import json
 import logging
 import os
+import shutil
 import subprocess
 import sys
 import time
@@ -81,13 +84,49 @@ def cmd_run(args: argparse.Namespace) -> int:
     if not model.exists():
         print(f"找不到模型 {model}：请先运行 `make train`（或 `python -m bot train`）。", file=sys.stderr)
         return 2
-    return asyncio.run(supervise(get_settings(), str(model)))
+    from bot.supervisor import NotScalable
+
+    settings = get_settings()
+    instances = args.instances or settings.instances
+    try:
+        return asyncio.run(supervise(settings, str(model), instances))
+    except NotScalable as error:
+        print(str(error), file=sys.stderr)
+        return 2
+
+
+def cmd_rasa_instance(args: argparse.Namespace) -> int:
+    """One Rasa server exactly as `run` starts each instance: for containers and machines of their own."""
+    from bot.supervisor import rasa_argv, rasa_process_env
+
+    settings = get_settings()
+    os.chdir(PROJECT_ROOT)
+    argv = rasa_argv(settings, args.model)
+    os.execvpe(argv[0], argv, rasa_process_env(settings))
+    return 0  # not reached
+
+
+def cmd_actions(_args: argparse.Namespace) -> int:
+    """One action server exactly as `run` starts each instance's."""
+    from bot.supervisor import action_argv, rasa_process_env
+
+    settings = get_settings()
+    os.chdir(PROJECT_ROOT)
+    argv = action_argv(settings)
+    os.execvpe(argv[0], argv, rasa_process_env(settings))
+    return 0  # not reached
 
 
 def cmd_api(_args: argparse.Namespace) -> int:
+    settings = get_settings()
+    # The workers' metrics files (bot/metrics.py), set before prometheus_client is imported; emptied,
+    # or the counts of a previous run would be added to this one's.
+    metrics_dir = PROJECT_ROOT / "var" / f"metrics-api-{settings.api_port}"
+    shutil.rmtree(metrics_dir, ignore_errors=True)
+    metrics_dir.mkdir(parents=True)
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(metrics_dir)
     from bot.api.app import run
 
-    settings = get_settings()
     run(settings.host, settings.api_port, settings.api_workers)
     return 0
 
@@ -210,7 +249,18 @@ def build_parser() -> argparse.ArgumentParser:
 
     run = sub.add_parser("run", help="start every server under one supervisor")
     run.add_argument("--model", default=str(MODELS_DIR / f"{MODEL_NAME}.tar.gz"))
+    run.add_argument(
+        "--instances",
+        type=int,
+        choices=range(1, 33),
+        metavar="N",
+        help="N Rasa + action servers behind haproxy (needs PostgreSQL and Redis); default JIUZHU_INSTANCES or 1",
+    )
     run.set_defaults(func=cmd_run)
+    instance = sub.add_parser("rasa-instance", help="one Rasa server as `run` starts each (containers, N machines)")
+    instance.add_argument("--model", default=str(MODELS_DIR / f"{MODEL_NAME}.tar.gz"))
+    instance.set_defaults(func=cmd_rasa_instance)
+    sub.add_parser("actions", help="one action server as `run` starts each").set_defaults(func=cmd_actions)
     sub.add_parser("train", help="train the Rasa model").set_defaults(func=cmd_train)
     sub.add_parser("api", help="run the project's HTTP API").set_defaults(func=cmd_api)
     sub.add_parser("migrate", help="upgrade the database schema").set_defaults(func=cmd_migrate)

@@ -55,6 +55,21 @@ class Settings(BaseSettings):
         default=None,
         description="redis://host:port/db for Rasa's lock store; empty means in-memory (one Rasa process).",
     )
+    lock_lease_seconds: float = Field(
+        default=20,
+        ge=2,
+        le=600,
+        description="A conversation's lock is free again this long after a crashed server last renewed it",
+    )
+    action_host: Optional[str] = Field(
+        default=None, description="Where Rasa reaches its action server (containers: a service name); default host"
+    )
+    instances: int = Field(
+        default=1, ge=1, le=32, description="Rasa + action server pairs `python -m bot run` starts behind haproxy"
+    )
+    instance_port_base: int = Field(
+        default=15000, ge=1024, le=60000, description="Instance i serves Rasa on base+2i and actions on base+2i+1"
+    )
     host: str = Field(default="127.0.0.1", description="Interface every server binds to.")
     rasa_port: int = 5005
     action_port: int = 5055
@@ -187,7 +202,7 @@ class Settings(BaseSettings):
 
     @property
     def action_url(self) -> str:
-        return f"http://{self.host}:{self.action_port}"
+        return f"http://{self.action_host or self.host}:{self.action_port}"
 
     def rasa_environment(self) -> Dict[str, str]:
         """Environment variables that ``endpoints.yml`` expands, derived from these settings.
@@ -207,11 +222,13 @@ class Settings(BaseSettings):
         if self.lock_store_url:
             lock = urlsplit(self.lock_store_url)
             env.update(
-                JIUZHU_LOCK_STORE_TYPE="redis",
+                # Rasa's own `redis` store is not safe across servers (bot/channels/lock_store.py).
+                JIUZHU_LOCK_STORE_TYPE="bot.channels.lock_store.RedisTicketLockStore",
                 JIUZHU_LOCK_STORE_HOST=lock.hostname or "127.0.0.1",
                 JIUZHU_LOCK_STORE_PORT=str(lock.port or 6379),
                 JIUZHU_LOCK_STORE_DB=(lock.path.lstrip("/") or "0"),
                 JIUZHU_LOCK_STORE_PASSWORD=unquote(lock.password or ""),
+                JIUZHU_LOCK_LEASE_SECONDS=str(self.lock_lease_seconds),
             )
         else:
             env.update(
@@ -220,6 +237,7 @@ class Settings(BaseSettings):
                 JIUZHU_LOCK_STORE_PORT="0",
                 JIUZHU_LOCK_STORE_DB="0",
                 JIUZHU_LOCK_STORE_PASSWORD="",
+                JIUZHU_LOCK_LEASE_SECONDS=str(self.lock_lease_seconds),
             )
         return env
 

@@ -28,6 +28,8 @@ PUBLIC = {
     ("GET", "/api/v1/regions"),
     ("GET", "/api/v1/regions/{code}/parameters"),
     ("GET", "/api/v1/health"),
+    ("GET", "/api/v1/ready"),  # readiness for load balancers: which dependency is down, nothing else
+    ("GET", "/metrics"),  # Prometheus: counts and latencies only, no lead, person or region (bot/metrics.py)
     ("GET", "/api/v1/openapi.json"),
     ("GET", "/console"),  # a redirect to /console/
     ("GET", "/console/login"),

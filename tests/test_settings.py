@@ -22,7 +22,8 @@ def test_environment_overrides_and_redis_url_is_split_for_rasa(monkeypatch):
     env = Settings(_env_file=None).rasa_environment()
     assert env["JIUZHU_TRACKER_URL"] == "postgresql://jz:s%40cret@db.example:6543/jiuzhu"
     assert env["JIUZHU_ACTION_ENDPOINT"] == "http://127.0.0.1:6000/webhook"
-    assert (env["JIUZHU_LOCK_STORE_TYPE"], env["JIUZHU_LOCK_STORE_HOST"]) == ("redis", "127.0.0.1")
+    assert env["JIUZHU_LOCK_STORE_TYPE"] == "bot.channels.lock_store.RedisTicketLockStore"  # not Rasa's `redis`
+    assert env["JIUZHU_LOCK_STORE_HOST"] == "127.0.0.1"
     assert (env["JIUZHU_LOCK_STORE_PORT"], env["JIUZHU_LOCK_STORE_DB"]) == ("6380", "3")
     assert env["JIUZHU_LOCK_STORE_PASSWORD"] == "pw"
 

@@ -10,7 +10,7 @@ from typing import Optional
 
 from aiohttp import web
 
-from bot import runtime
+from bot import metrics, runtime
 from bot.api import console, handoffs, screenings
 from bot.api import dashboard as dashboard_routes
 from bot.api import leads as leads_routes
@@ -99,7 +99,8 @@ def create_app(
     console.setup(app)
     hotline_page.setup(app)
     dashboard_routes.setup(app)
-    app.router.add_get("/api/v1/health", health)
+    app.router.add_get("/api/v1/health", health)  # liveness; readiness is /api/v1/ready (bot/metrics.py)
+    metrics.setup(app, lambda: app[LEADS_KEY].sessions)
     app.router.add_get("/api/v1/openapi.json", openapi)
     app.on_startup.append(_load_policy_desk)
     return app
