@@ -14,7 +14,7 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.handoff import record_handoff
-from bot import runtime
+from bot import logs, runtime
 from bot.conversation.dialogue import Dialogue, LeadRequest, Message
 from bot.conversation.emergency import from_dict as emergency_from_dict
 from bot.leads import intake
@@ -90,7 +90,8 @@ class ActionConverse(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[EventType]:
         state: Optional[dict] = tracker.get_slot(STATE_SLOT)
-        outcome = await asyncio.to_thread(dialogue().turn, state, message_of(tracker))
+        with logs.conversation(tracker.sender_id):  # every log line of this turn names its conversation
+            outcome = await asyncio.to_thread(dialogue().turn, state, message_of(tracker))
         for say in outcome.says:
             if say.response:
                 dispatcher.utter_message(response=say.response)

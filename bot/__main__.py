@@ -29,7 +29,7 @@ import time
 from pathlib import Path
 from typing import List, Optional
 
-from bot.privacy import mask_logs
+from bot import logs
 from bot.settings import PROJECT_ROOT, get_settings
 
 MODEL_NAME = "jiuzhu"
@@ -298,9 +298,9 @@ def main(argv: Optional[List[str]] = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     if argv[:1] == ["rasa"]:
         return cmd_rasa(argv[1:])  # everything after `rasa` belongs to Rasa
-    level = get_settings().log_level
-    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    mask_logs()  # no ID or phone number reaches a log line in full, whatever logged it
+    settings = get_settings()
+    level = settings.log_level
+    logs.configure(level, settings.log_format)
     if level != "DEBUG":
         logging.getLogger("alembic").setLevel(logging.WARNING)  # a line per plugin and migration on every start
     args = build_parser().parse_args(argv)

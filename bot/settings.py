@@ -84,6 +84,8 @@ class Settings(BaseSettings):
         "unset: one is generated once into var/household_key.secret",
     )
     log_level: str = "INFO"
+    # "json": one JSON object a line with the conversation id (bot/logs.py), for a log collector.
+    log_format: Literal["text", "json"] = "text"
     handoff_transcript_messages: int = Field(
         default=10, ge=1, le=100, description="How many recent messages a handoff request keeps."
     )

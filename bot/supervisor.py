@@ -152,6 +152,7 @@ def rasa_argv(settings: Settings, model: str) -> List[str]:
         "--port",
         str(settings.rasa_port),
         level,
+        *_logging_config(settings),
     ]
     if settings.rasa_auth_token is not None:
         argv += ["--auth-token", settings.rasa_auth_token.get_secret_value()]
@@ -160,7 +161,24 @@ def rasa_argv(settings: Settings, model: str) -> List[str]:
 
 def action_argv(settings: Settings) -> List[str]:
     level = {"DEBUG": "-vv", "INFO": "-v", "WARNING": "--quiet"}.get(settings.log_level, "--quiet")
-    return [sys.executable, "-m", "rasa_sdk", "--actions", "actions", "--port", str(settings.action_port), level]
+    return [
+        sys.executable,
+        "-m",
+        "rasa_sdk",
+        "--actions",
+        "actions",
+        "--port",
+        str(settings.action_port),
+        level,
+        *_logging_config(settings),
+    ]
+
+
+def _logging_config(settings: Settings) -> List[str]:
+    """Rasa's and the action server's logs as ours: JSON lines when asked for (deploy/logging-json.yml)."""
+    if settings.log_format != "json":
+        return []
+    return ["--logging-config-file", str(PROJECT_ROOT / "deploy" / "logging-json.yml")]
 
 
 def children(settings: Settings, model: str, instances: int = 1, workdir: Optional[Path] = None) -> List[Child]:
