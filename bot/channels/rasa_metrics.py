@@ -15,15 +15,18 @@ from __future__ import annotations
 
 import asyncio
 import contextvars
+import os
+import sys
 import time
 from typing import Dict, List, Optional
 
 from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
 
-from bot.channels import rasa_server
+from bot.channels import edge, rasa_server
 from bot.channels.lock_store import RedisTicketLockStore
 from bot.metrics import CONTENT_TYPE, LATENCY_BUCKETS
 
+TOKEN_VARIABLE = "JIUZHU_RASA_AUTH_TOKEN"  # set by the supervisor (bot/supervisor.py)
 REGISTRY = CollectorRegistry()
 TURNS = Counter("jiuzhu_rasa_turns_total", "Messages handled, by channel", ["channel", "status"], registry=REGISTRY)
 TURN_SECONDS = Histogram(
@@ -188,6 +191,8 @@ def patch_rasa() -> None:
 
     def configure_app_with_metrics(*args, **kwargs):
         app = configure_app(*args, **kwargs)
+        token = kwargs["auth_token"] if "auth_token" in kwargs else (args[2] if len(args) > 2 else None)
+        edge.install(app, token)  # first: before anything reads the request
         install(app)
         return app
 
@@ -205,6 +210,10 @@ def patch_rasa() -> None:
 
 def main() -> None:
     patch_rasa()
+    token = os.environ.get(TOKEN_VARIABLE)
+    if token:
+        # Given here, not on the command line, where `ps` would show it to every user of the machine.
+        sys.argv += ["--auth-token", token]
     rasa_server.main()
 
 

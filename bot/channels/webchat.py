@@ -5,7 +5,8 @@ Registered in credentials.yml as `bot.channels.webchat.WebChatInput`; under /web
   GET  chat      the page (mobile-friendly; `?region=2201` says which city's site links to it)
   POST webhook   {"sender", "message", "region"?} → {"messages": […], "waiting_for_staff": bool}
   GET  replies   ?sender=…&after=N → staff replies after message N, held up to POLL_SECONDS
-The sender id is made by the page (128 random bits): it is what lets a page read its replies.
+The sender id is made by the page (128 random bits): it is what lets a page read its replies. Its
+conversation is `webchat:<sender>` (bot/edge.py), so a page cannot name another channel's conversation.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from sanic.response import HTTPResponse
 
 from bot import runtime
 from bot.channels.wechat import body_within
+from bot.edge import MAX_MESSAGE_CHARS, conversation_id
 from bot.handoff import HandoffMessage
 from bot.handoff.takeover import WEB_CHAT
 from bot.inputs import InputRefused, clean_text
@@ -33,7 +35,6 @@ ASSETS = {"chat.js": "application/javascript; charset=utf-8", "chat.css": "text/
 SENDER = re.compile(r"[A-Za-z0-9_-]{16,64}\Z")
 REGION = re.compile(r"[0-9]{2,12}\Z")
 MAX_BODY_BYTES = 16 * 1024
-MAX_MESSAGE_CHARS = 1000
 POLL_SECONDS = 25.0
 POLL_EVERY_SECONDS = 1.0
 PAGE_HEADERS = {
@@ -151,19 +152,20 @@ class WebChatInput(InputChannel):
             if region is not None and (not isinstance(region, str) or not REGION.match(region)):
                 return _error(400, "invalid_region", "region: an administrative code (digits)", "地区代码无效")
             service = runtime.handoff_service()
+            conversation = conversation_id(self.name(), sender)
             # While a person has the conversation the bot is paused: the staff member reads it here.
-            await asyncio.to_thread(service.heard, sender, text)
+            await asyncio.to_thread(service.heard, conversation, text)
             collector = CollectingOutputChannel()
             await on_new_message(
                 UserMessage(
                     text,
                     collector,
-                    sender,
+                    conversation,
                     input_channel=self.name(),
                     metadata={"region": region} if region else None,
                 )
             )
-            waiting = await asyncio.to_thread(service.get_open, sender) is not None
+            waiting = await asyncio.to_thread(service.get_open, conversation) is not None
             return response.json({"messages": [to_page(m) for m in collector.messages], "waiting_for_staff": waiting})
 
         @webhook.route("/replies", methods=["GET"])
@@ -177,13 +179,14 @@ class WebChatInput(InputChannel):
             if not after.isascii() or not after.isdigit() or len(after) > 12:
                 return _error(400, "invalid_after", "after: a message id (digits)", "参数 after 无效")
             service = runtime.handoff_service()
+            conversation = conversation_id(self.name(), sender)
             deadline = time.monotonic() + POLL_SECONDS
             while True:
-                found = await asyncio.to_thread(service.replies_after, sender, int(after))
+                found = await asyncio.to_thread(service.replies_after, conversation, int(after))
                 if found or time.monotonic() >= deadline:
                     break
                 await asyncio.sleep(POLL_EVERY_SECONDS)
-            waiting = await asyncio.to_thread(service.get_open, sender) is not None
+            waiting = await asyncio.to_thread(service.get_open, conversation) is not None
             return response.json({"messages": [reply_to_page(m) for m in found], "waiting_for_staff": waiting})
 
         return webhook

@@ -16,6 +16,8 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from bot import runtime
+from bot.edge import conversation_id
+from bot.handoff.takeover import WECHAT
 from bot.wechat import Reply
 
 NOT_CONFIGURED = Reply(503, "WeChat channel is not configured: set JIUZHU_WECHAT_TOKEN (see README)")
@@ -33,7 +35,7 @@ def render(message: Dict[str, Any]) -> str:
 class WeChatInput(InputChannel):
     @classmethod
     def name(cls) -> Text:
-        return "wechat"
+        return WECHAT
 
     @classmethod
     def from_credentials(cls, credentials: Optional[Dict[Text, Any]]) -> InputChannel:
@@ -43,11 +45,12 @@ class WeChatInput(InputChannel):
         webhook = Blueprint("wechat_webhook", __name__)
 
         async def answer(open_id: str, text: str, message_id: Optional[str]) -> List[str]:
+            conversation = conversation_id(self.name(), open_id)  # no other channel can name it
             # While a person has the conversation the bot is paused: the staff member reads it here.
-            await asyncio.to_thread(runtime.handoff_service().heard, open_id, text)
+            await asyncio.to_thread(runtime.handoff_service().heard, conversation, text)
             collector = CollectingOutputChannel()
             await on_new_message(
-                UserMessage(text, collector, open_id, input_channel=self.name(), message_id=message_id)
+                UserMessage(text, collector, conversation, input_channel=self.name(), message_id=message_id)
             )
             return [render(m) for m in collector.messages]
 

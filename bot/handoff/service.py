@@ -42,7 +42,7 @@ class HandoffService:
         urgent: bool = False,
     ) -> HandoffRequest:
         """Open a handoff for the conversation, or refresh the one already open (never two)."""
-        lines = [TranscriptLine(t.speaker, mask_pii(t.text)).to_dict() for t in transcript]
+        lines = [TranscriptLine(t.speaker, mask_pii(_storable(t.text))).to_dict() for t in transcript]
         now = self._clock()
         with self._sessions.begin() as session:
             existing = self._open_in(session, conversation_id)

@@ -16,6 +16,7 @@ import datetime as dt
 import logging
 from typing import Awaitable, Callable, Optional
 
+from bot.edge import channel_sender
 from bot.handoff.model import AssistantUnavailable, Author, CannotReply, HandoffMessage, HandoffRequest, InvalidReply
 from bot.handoff.service import HandoffService
 from bot.inputs import InputRefused, clean_text
@@ -101,7 +102,9 @@ class Takeover:
                 "微信公众号的客服消息接口没有配置（AppID/AppSecret），无法回复；请联系系统管理员。",
             )
         try:
-            await self._wechat_send(handoff.conversation_id, text)
+            # The conversation is `wechat:<openid>`; a request filed before ids were namespaced is the openid.
+            open_id = channel_sender(handoff.conversation_id, WECHAT) or handoff.conversation_id
+            await self._wechat_send(open_id, text)
         except WeChatApiError as error:
             if error.errcode == WECHAT_OUT_OF_WINDOW:
                 raise _out_of_window() from error

@@ -14,6 +14,8 @@ import time
 from dataclasses import dataclass
 from typing import Awaitable, Callable, List, Mapping, Optional, Set
 
+from bot.edge import MAX_MESSAGE_CHARS
+from bot.inputs import InputRefused, clean_text
 from bot.wechat.client import CustomerService
 from bot.wechat.protocol import BadMessage, BadSignature, Inbound, Protocol, TooLarge, split_text
 from bot.wechat.store import DeliveryLog
@@ -25,6 +27,8 @@ Answer = Callable[[str, str, Optional[str]], Awaitable[List[str]]]
 # What the channel itself says; everything else comes from the conversation.
 ASK_FOR_TEXT = "抱歉，没能识别这条语音。请用文字把您的问题发给我。"
 UNSUPPORTED = "目前我只能看懂文字和语音消息。请用文字描述您的问题，比如“低保怎么申请”。"
+TOO_LONG = "这条消息太长了（最多 {limit} 个字），请分几次发给我。"
+UNREADABLE = "这条消息里有无法识别的字符，请换个说法再发一次。"
 FAILED = "抱歉，系统暂时出了点问题，请稍后再发一次。着急的话请拨打12345政务服务便民热线；遇到生命危险请立即拨打110、120或119。"
 # Sent into the conversation when someone follows the account: it answers with its welcome.
 WELCOME_INTENT = "/greet"
@@ -89,6 +93,12 @@ class WeChatService:
         if inbound.kind == "voice" and inbound.text is None:
             return self._passive(inbound, ASK_FOR_TEXT, query)
         text = WELCOME_INTENT if inbound.kind == "subscribe" else inbound.text
+        try:  # the edge's rule for every channel (bot/edge.py), told to the resident in their chat
+            text = clean_text(text, max_length=MAX_MESSAGE_CHARS)
+        except InputRefused as refused:
+            logger.info("WeChat message %s refused: %s", inbound.delivery_key, refused.reason)
+            too_long = refused.reason.startswith("longer")
+            return self._passive(inbound, TOO_LONG.format(limit=MAX_MESSAGE_CHARS) if too_long else UNREADABLE, query)
         message_id = inbound.delivery_key
         task = asyncio.ensure_future(answer(inbound.open_id, text, message_id))
         remaining = self._reply_seconds - (time.monotonic() - started)

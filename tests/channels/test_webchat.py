@@ -18,6 +18,7 @@ from bot.handoff import Author, TranscriptLine
 from bot.leads import Staff, StaffRole
 
 SENDER = "web-0123456789abcdef0123456789abcdef"
+CONVERSATION = f"webchat:{SENDER}"  # the page's id, namespaced by its channel (bot/edge.py)
 
 
 @pytest.fixture
@@ -79,7 +80,7 @@ async def test_a_message_reaches_the_conversation_with_its_region_and_comes_back
     message = server.received[0]
     assert (message.text, message.sender_id, message.input_channel, message.metadata) == (
         "你好",
-        SENDER,
+        CONVERSATION,
         "webchat",
         {"region": "2201"},
     )
@@ -92,7 +93,7 @@ async def test_a_message_reaches_the_conversation_with_its_region_and_comes_back
         ({"sender": SENDER + "/../x", "message": "你好"}, "invalid_sender"),
         ({"sender": SENDER, "message": ""}, "invalid_message"),
         ({"sender": SENDER, "message": 5}, "invalid_message"),
-        ({"sender": SENDER, "message": "很" * 1001}, "invalid_message"),
+        ({"sender": SENDER, "message": "很" * 2001}, "invalid_message"),
         ({"sender": SENDER, "message": "a\x00b"}, "invalid_message"),
         ({"sender": SENDER, "message": "你好", "region": "２２01"}, "invalid_region"),
         ([1, 2], "invalid_body"),
@@ -118,7 +119,7 @@ async def test_after_a_handoff_the_residents_messages_are_kept_and_a_staff_reply
     ) as resp:
         assert (await resp.json()) == {"messages": [], "waiting_for_staff": True}
     service = runtime.handoff_service()
-    handoff = service.get_open(SENDER)
+    handoff = service.get_open(CONVERSATION)
     assert [m.text for m in service.get(handoff.id, _admin())[1]] == ["我电话139****5678"]
 
     async def staff_writes_later():

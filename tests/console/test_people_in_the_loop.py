@@ -141,7 +141,7 @@ def test_people_in_the_loop(product, browser, tmp_path):
     timings["filing message → robot"] = office.received[0]["at"] - typed
     with sessions() as session:
         lead_id, region = session.execute(
-            select(leads.c.id, leads.c.region).where(leads.c.conversation_id == sender)
+            select(leads.c.id, leads.c.region).where(leads.c.conversation_id == f"webchat:{sender}")
         ).one()
     message = office.texts()[0]
     assert lead_number(message) == lead_id and "危及生命" in message and "新线索" in message, message
@@ -172,7 +172,7 @@ def test_people_in_the_loop(product, browser, tmp_path):
     assert "转人工" in browser.find_element(By.ID, "status").text
     browser.switch_to.window(console_tab)
     browser.get(f"{stack.api_url}/console/handoffs")
-    click_and_wait(browser, browser.find_element(By.CSS_SELECTOR, f'tr[data-conversation="{sender}"] a'))
+    click_and_wait(browser, browser.find_element(By.CSS_SELECTOR, f'tr[data-conversation="webchat:{sender}"] a'))
     click_and_wait(browser, browser.find_element(By.ID, "claim"))
     browser.find_element(By.ID, "reply").send_keys("您好，我是朝阳区民政局的工作人员，消防车到了吗？")
     replied = time.monotonic()

@@ -126,7 +126,7 @@ def test_prescreen_emergency_and_a_handoff_answered_from_the_console(product, br
     assert "发生在哪里" in chat.say("13912345678")
     chat.say("长春市朝阳区前进街道")
     leads = requests.get(f"{stack.api_url}/api/v1/leads", headers={"Authorization": f"Bearer {county}"}, timeout=10)
-    assert any(lead["conversation_id"] == sender for lead in leads.json()["leads"]), leads.text
+    assert any(lead["conversation_id"] == f"webchat:{sender}" for lead in leads.json()["leads"]), leads.text
 
     # A handoff: the page says a person will answer here; the bot is silent meanwhile.
     chat.say("转人工")
@@ -139,7 +139,7 @@ def test_prescreen_emergency_and_a_handoff_answered_from_the_console(product, br
     browser.find_element(By.ID, "token").send_keys(county)
     click_and_wait(browser, browser.find_element(By.ID, "login"))
     browser.get(f"{stack.api_url}/console/handoffs")
-    row = browser.find_element(By.CSS_SELECTOR, f'tr[data-conversation="{sender}"]')
+    row = browser.find_element(By.CSS_SELECTOR, f'tr[data-conversation="webchat:{sender}"]')
     assert "紧急" in row.text and "网页对话" in row.text and "转人工" in row.text
     assert "13912345678" not in browser.page_source  # the transcript is masked
     click_and_wait(browser, row.find_element(By.TAG_NAME, "a"))
@@ -170,7 +170,7 @@ def test_prescreen_emergency_and_a_handoff_answered_from_the_console(product, br
     query, body = callback(text_xml("o_takeover", "转人工", 930001), encrypted=True)
     assert requests.post(f"{stack.rasa_url}/webhooks/wechat/webhook", params=query, data=body, timeout=30).ok
     waiting = requests.get(f"{stack.api_url}/api/v1/handoffs", headers=headers, timeout=10).json()["handoffs"]
-    handoff = next(h for h in waiting if h["conversation_id"] == "o_takeover")
+    handoff = next(h for h in waiting if h["conversation_id"] == "wechat:o_takeover")
     url = f"{stack.api_url}/api/v1/handoffs/{handoff['id']}"
     assert requests.post(f"{url}/claim", headers=headers, timeout=10).ok
     sent = requests.post(f"{url}/messages", json={"text": "您好，我是民政局的工作人员"}, headers=headers, timeout=30)

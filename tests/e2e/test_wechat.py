@@ -75,7 +75,7 @@ def test_wechat_messages_reach_the_assistant_and_get_the_right_reply(wechat):
     # WeChat's retry of the same message (new signature, same MsgId) is processed once.
     again = post(stack, *callback(text_xml("o_plain", "低保怎么申请", 900001), encrypted=True))
     assert (again.status_code, again.text) == (200, "success")
-    said = [e for e in stack.tracker("o_plain")["events"] if e["event"] == "user"]
+    said = [e for e in stack.tracker("wechat:o_plain")["events"] if e["event"] == "user"]
     assert [e["text"] for e in said] == ["低保怎么申请"] and said[0]["input_channel"] == "wechat"
 
     welcome_query, welcome_body = callback(event_xml("o_new", "subscribe", 1700000200), encrypted=True)
@@ -86,7 +86,7 @@ def test_wechat_messages_reach_the_assistant_and_get_the_right_reply(wechat):
     # Safe mode is configuration: a plaintext body is refused whatever the URL says.
     downgraded = post(stack, *callback(text_xml("o_forged", "低保", 900005)))
     assert downgraded.status_code == 400
-    assert not [e for e in stack.tracker("o_forged")["events"] or [] if e["event"] == "user"]
+    assert not [e for e in stack.tracker("wechat:o_forged")["events"] or [] if e["event"] == "user"]
     query, _ = callback(text_xml("o_bad", "x", 900004))
     assert post(stack, query, b"<xml><Content>").status_code == 400
     assert post(stack, query, b"x" * 70_000).status_code == 413
