@@ -66,7 +66,9 @@ validate: install
 	$(PY) scripts/policy_nlu.py --check
 	$(RASA) data validate --fail-on-warnings
 
+# haproxy: the balancer's configuration is checked against the real binary (tests/channels/test_instances_config.py).
 unit-test: install
+	scripts/ensure-haproxy.sh
 	$(PY) -m pytest -m "not e2e and not browser" -q
 
 # Browser tests that need no model; those that drive the running product (web chat) are e2e, after training.

@@ -97,9 +97,13 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 def cmd_rasa_instance(args: argparse.Namespace) -> int:
     """One Rasa server exactly as `run` starts each instance: for containers and machines of their own."""
-    from bot.supervisor import rasa_argv, rasa_process_env
+    from bot.supervisor import NotSecure, rasa_argv, rasa_process_env, secured
 
-    settings = get_settings()
+    try:
+        settings = secured(get_settings())
+    except NotSecure as error:
+        print(str(error), file=sys.stderr)
+        return 2
     os.chdir(PROJECT_ROOT)
     argv = rasa_argv(settings, args.model)
     os.execvpe(argv[0], argv, rasa_process_env(settings))

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import secrets
-import tempfile
 from functools import lru_cache
 from typing import Optional
 
@@ -15,7 +12,8 @@ from bot.db import create_db_engine, session_factory
 from bot.handoff import HandoffService
 from bot.hotline import CallService
 from bot.leads import LeadService, StaffService
-from bot.settings import PROJECT_ROOT, get_settings
+from bot.local_secrets import kept_secret
+from bot.settings import get_settings
 from bot.wechat import CustomerService, DeliveryLog, Protocol, TokenStore, WeChatConfig, WeChatService
 
 
@@ -44,20 +42,7 @@ def household_secret() -> bytes:
     configured = get_settings().household_key_secret
     if configured is not None:
         return configured.get_secret_value().encode("utf-8")
-    path = PROJECT_ROOT / "var" / "household_key.secret"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    if not path.exists():
-        # Written whole, then linked into place: processes starting at once all end up with one secret.
-        fd, tmp = tempfile.mkstemp(dir=path.parent)
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(secrets.token_hex(32))
-        try:
-            os.link(tmp, path)
-        except FileExistsError:
-            pass
-        finally:
-            os.unlink(tmp)
-    return path.read_text(encoding="utf-8").strip().encode("utf-8")
+    return kept_secret("household_key.secret").encode("utf-8")
 
 
 def lead_service() -> LeadService:

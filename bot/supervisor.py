@@ -1,8 +1,13 @@
 """`python -m bot run`: migrate, then start every server of the product under one parent.
 
 Children: the action server (rasa_sdk), the Rasa server, the project's API (aiohttp) and the
-notification sender (bot/notify: outbox delivery and escalation). If one of them dies the others are
-stopped too, so a half-running product never looks healthy; Ctrl-C (SIGINT) or SIGTERM stops all.
+notification sender (bot/notify: outbox delivery and escalation). A child that dies is restarted after
+a delay that doubles with each failure in a row (1 s up to 30 s), with the reason logged; only when one
+keeps failing (RESTART_LIMIT deaths within RESTART_WINDOW_SECONDS) is everything stopped, so a product
+that cannot run does not look healthy. Ctrl-C (SIGINT) or SIGTERM stops all.
+
+Rasa's HTTP API always needs a token (`secured`): JIUZHU_RASA_AUTH_TOKEN, or on a loopback host one
+generated into var/rasa_api.token; every child gets it in its environment, never on a command line.
 
 `--instances N` (N > 1): N Rasa servers, each with its own action server, on instance ports, behind
 haproxy on the usual Rasa port (deploy/haproxy.cfg.template). They share the tracker store (PostgreSQL)
@@ -20,7 +25,7 @@ import signal
 import string
 import sys
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Dict, List, Optional
 
@@ -34,6 +39,10 @@ logger = logging.getLogger("jiuzhu.supervisor")
 STOP_GRACE_SECONDS = 15
 READY_TIMEOUT_SECONDS = 300
 RESTART_DELAY_SECONDS = 1
+RESTART_MAX_DELAY_SECONDS = 30
+RESTART_LIMIT = 5  # deaths of one child within the window before the product gives up
+RESTART_WINDOW_SECONDS = 300
+LOOPBACK_HOSTS = {"127.0.0.1", "localhost", "::1"}
 MAX_CONTAINER_INSTANCES = 16  # compose: haproxy keeps this many slots for the `rasa` replicas
 HAPROXY_TEMPLATE = PROJECT_ROOT / "deploy" / "haproxy.cfg.template"
 HAPROXY_503 = PROJECT_ROOT / "deploy" / "haproxy-503.http"
@@ -48,12 +57,45 @@ class Child:
     ready_url: Optional[str]  # None: ready once started (the sender serves no HTTP)
     process: Optional[asyncio.subprocess.Process] = None
     env: Optional[Dict[str, str]] = None  # None: the supervisor's common environment
-    restart: bool = False  # one of several instances: restarted when it dies, the others serve meanwhile
+    deaths: List[float] = field(default_factory=list)  # when it died (monotonic), within the window
     after_first: bool = False  # started once the first instance is ready (see supervise)
 
 
 class NotScalable(ValueError):
     """Several instances asked for without the shared stores they need."""
+
+
+class NotSecure(NotScalable):
+    """A Rasa HTTP API that others could reach without a token."""
+
+
+def is_loopback(host: str) -> bool:
+    import ipaddress
+
+    if host in LOOPBACK_HOSTS:
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def secured(settings: Settings) -> Settings:
+    """The settings with the token Rasa's HTTP API demands: the configured one, or on a loopback host one
+    generated once under var/. A host others can reach must be given one (a generated token would be
+    known to no client of another machine, and an open API leaks every conversation)."""
+    from pydantic import SecretStr
+
+    from bot.rasa_client import api_token
+
+    if settings.rasa_auth_token is not None and settings.rasa_auth_token.get_secret_value():
+        return settings
+    if not is_loopback(settings.host):
+        raise NotSecure(
+            f"JIUZHU_HOST={settings.host} 可被其他机器访问，必须设置 JIUZHU_RASA_AUTH_TOKEN（Rasa 接口的访问令牌）"
+            f" / JIUZHU_HOST={settings.host} is reachable by others: set JIUZHU_RASA_AUTH_TOKEN"
+        )
+    return settings.copy(update={"rasa_auth_token": SecretStr(api_token(settings))})
 
 
 def rasa_process_env(settings: Settings) -> Dict[str, str]:
@@ -62,6 +104,8 @@ def rasa_process_env(settings: Settings) -> Dict[str, str]:
     env.setdefault("RASA_TELEMETRY_ENABLED", "false")
     env.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     env["SANIC_HOST"] = settings.host  # rasa_sdk binds here instead of 0.0.0.0
+    if settings.rasa_auth_token is not None:
+        env["JIUZHU_RASA_AUTH_TOKEN"] = settings.rasa_auth_token.get_secret_value()  # bot/channels/rasa_metrics.py
     return env
 
 
@@ -154,9 +198,7 @@ def rasa_argv(settings: Settings, model: str) -> List[str]:
         level,
         *_logging_config(settings),
     ]
-    if settings.rasa_auth_token is not None:
-        argv += ["--auth-token", settings.rasa_auth_token.get_secret_value()]
-    return argv
+    return argv  # the token reaches Rasa in the environment (rasa_process_env), where `ps` does not show it
 
 
 def action_argv(settings: Settings) -> List[str]:
@@ -200,22 +242,27 @@ def children(settings: Settings, model: str, instances: int = 1, workdir: Option
     for i in range(instances):
         own = instance_settings(settings, i)
         env = rasa_process_env(own)
-        procs.append(
-            Child(f"action-server-{i + 1}", action_argv(own), f"{own.action_url}/health", env=env, restart=True)
-        )
+        procs.append(Child(f"action-server-{i + 1}", action_argv(own), f"{own.action_url}/health", env=env))
         procs.append(
             Child(
                 f"rasa-{i + 1}",
                 rasa_argv(own, model),
                 f"{own.rasa_url}{RASA_CHECK_PATH}",
                 env=env,
-                restart=True,
                 after_first=i > 0,
             )
         )
     # -db: stay in the foreground, as a supervised child; -W: master-worker, reloads without a gap.
     balancer = Child("haproxy", [haproxy_binary(), "-db", "-W", "-f", str(config)], f"{settings.rasa_url}/")
     return [*procs, balancer, *shared]
+
+
+def _restart_delay(child: Child, now: float) -> Optional[float]:
+    """How long to wait before restarting a child that just died; None once it keeps dying."""
+    child.deaths = [t for t in child.deaths if now - t < RESTART_WINDOW_SECONDS] + [now]
+    if len(child.deaths) >= RESTART_LIMIT:
+        return None
+    return min(RESTART_DELAY_SECONDS * 2 ** (len(child.deaths) - 1), RESTART_MAX_DELAY_SECONDS)
 
 
 async def _wait_ready(session: aiohttp.ClientSession, child: Child, deadline: float) -> None:
@@ -252,11 +299,22 @@ async def _spawn(child: Child, env: Dict[str, str]) -> None:
     logger.info("started %s (pid %s)", child.name, child.process.pid)
 
 
+def _token_source(settings: Settings) -> str:
+    from bot.local_secrets import VAR_DIR, kept_secret, shown
+    from bot.rasa_client import TOKEN_FILE
+
+    token = settings.rasa_auth_token.get_secret_value() if settings.rasa_auth_token else ""
+    path = VAR_DIR / TOKEN_FILE
+    if path.exists() and kept_secret(TOKEN_FILE) == token:
+        return f"token {shown(token)} in {path.relative_to(PROJECT_ROOT)}"
+    return f"token {shown(token)} from JIUZHU_RASA_AUTH_TOKEN"
+
+
 def _banner(settings: Settings, procs: List[Child], instances: int) -> str:
     lines = [
         "\n救助助手已启动 / jiuzhu is up:",
         f"  chat (REST):     POST {settings.rasa_url}/webhooks/rest/webhook",
-        f"  Rasa HTTP API:   {settings.rasa_url}/ (model/parse, conversations/…)",
+        f"  Rasa HTTP API:   {settings.rasa_url}/ (model/parse, conversations/…; ?token=…, {_token_source(settings)})",
     ]
     if instances == 1:
         lines.append(f"  action server:   {settings.action_url}/health")
@@ -300,6 +358,7 @@ async def _start_all(settings: Settings, procs: List[Child], env: Dict[str, str]
 
 async def supervise(settings: Settings, model: str, instances: int = 1) -> int:
     check_scalable(settings, instances)
+    settings = secured(settings)
     migrate.upgrade(settings.database_url)
     procs = children(settings, model, instances)
     env = rasa_process_env(settings)
@@ -322,12 +381,23 @@ async def supervise(settings: Settings, model: str, instances: int = 1) -> int:
             if stop.is_set():
                 break
             dead = next(c for task, c in exits.items() if task in done)
-            if not dead.restart:
-                logger.error("%s exited with code %s; stopping the rest", dead.name, dead.process.returncode)
+            delay = _restart_delay(dead, time.monotonic())
+            if delay is None:
+                logger.error(
+                    "%s exited with code %s, its %s death within %ss; stopping the rest",
+                    dead.name,
+                    dead.process.returncode,
+                    RESTART_LIMIT,
+                    RESTART_WINDOW_SECONDS,
+                )
                 exit_code = 1
                 break
-            logger.error("%s exited with code %s; restarting it", dead.name, dead.process.returncode)
-            await asyncio.sleep(RESTART_DELAY_SECONDS)
+            logger.error("%s exited with code %s; restarting it in %ss", dead.name, dead.process.returncode, delay)
+            try:
+                await asyncio.wait_for(stop.wait(), delay)
+                break  # asked to stop meanwhile
+            except asyncio.TimeoutError:
+                pass
             await _spawn(dead, env)
     except RuntimeError as error:
         logger.error("%s", error)

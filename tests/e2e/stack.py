@@ -9,11 +9,14 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from urllib.parse import quote
 
 import pytest
 import requests
 
 from bot.db import create_db_engine, session_factory
+from bot.local_secrets import kept_secret
+from bot.rasa_client import TOKEN_FILE
 from bot.handoff import HandoffService
 from bot.settings import PROJECT_ROOT
 from tests.helpers import free_port
@@ -89,8 +92,17 @@ class Stack:
         resp.raise_for_status()
         return resp.json()
 
-    def tracker(self, sender: str) -> dict:
-        resp = requests.get(f"{self.rasa_url}/conversations/{sender}/tracker", timeout=30)
+    @property
+    def token(self) -> str:
+        """The Rasa API token the stack runs with: the environment's, else the one it generated."""
+        return self.env.get("JIUZHU_RASA_AUTH_TOKEN") or kept_secret(TOKEN_FILE)
+
+    def tracker(self, conversation_id: str) -> dict:
+        resp = requests.get(
+            f"{self.rasa_url}/conversations/{quote(conversation_id, safe='')}/tracker",
+            params={"token": self.token},
+            timeout=30,
+        )
         resp.raise_for_status()
         return resp.json()
 

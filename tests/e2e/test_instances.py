@@ -252,7 +252,7 @@ def a_wechat_retry_reaching_the_other_instance_is_answered_once(stack: Instances
     query, body = callback(text_xml(open_id, "低保怎么申请", msg_id), encrypted=True)
     again = requests.post(second, params=query, data=body, timeout=10)
     assert (again.status_code, again.text) == (200, "success")
-    events = requests.get(f"{stack.rasa_url}/conversations/{open_id}/tracker", timeout=30).json()["events"]
+    events = stack.tracker(f"wechat:{open_id}")["events"]  # the channel's namespace (bot/edge.py)
     assert [e["text"] for e in events if e["event"] == "user"] == ["低保怎么申请"]
 
 
@@ -262,7 +262,7 @@ def twenty_messages_at_once_are_handled_one_at_a_time_none_lost(stack: Instances
     with ThreadPoolExecutor(20) as pool:
         replies = list(pool.map(lambda m: stack.post(stack.rasa_url, sender, m), messages))
     assert all(texts(r) for r in replies), "every message answered"
-    events = requests.get(f"{stack.rasa_url}/conversations/{sender}/tracker", timeout=30).json()["events"]
+    events = stack.tracker(sender)["events"]
     said = [e["text"] for e in events if e["event"] == "user"]
     assert sorted(said) == sorted(messages), "no message lost or duplicated in the tracker"
     # One at a time: after each user message, the bot's answer to it, before the next user message.
@@ -391,5 +391,5 @@ def a_database_restart_under_load_gives_clear_503s_and_retries_succeed(stack: In
     assert 503 in statuses, "the restart hit no request: the test proved nothing"
     assert set(statuses) <= {200, 503}, sorted(set(statuses))
     for sender, answered in conversations:  # nothing half-written: each answered message once, in order
-        events = requests.get(f"{stack.rasa_url}/conversations/{sender}/tracker", timeout=30).json()["events"]
+        events = stack.tracker(sender)["events"]
         assert [e["text"] for e in events if e["event"] == "user"] == answered
