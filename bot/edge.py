@@ -35,6 +35,7 @@ PUBLIC_PREFIX = "/webhooks/"
 # Routes that take a model or training data (files, YAML): Sanic's own limit, and the token.
 BULK_PATHS = frozenset({"/model", "/model/train", "/model/test/stories", "/model/test/intents"})
 # Routes whose body Rasa reads as JSON.
+# (The web chat's and WeChat's webhooks stream their bodies: their channels judge them with the same rules.)
 JSON_PREFIXES = ("/webhooks/rest/", "/conversations/", "/model/parse", "/model/predict")
 _CONVERSATION = re.compile(
     r"/conversations/(.+)/(tracker|tracker/events|story|execute|trigger_intent|predict|messages)\Z"
@@ -53,6 +54,8 @@ class Refusal:
         return {"error": {"code": self.code, "message": self.message, "message_zh": self.message_zh}}
 
 
+MAX_URL_BYTES = 4096  # a conversation id and a WeChat signature fit many times over
+URL_TOO_LONG = Refusal(414, "url_too_long", f"the URL is over {MAX_URL_BYTES} bytes", "请求地址太长")
 UNAUTHORIZED = Refusal(401, "unauthorized", "this route needs the Rasa API token (?token=…)", "没有访问权限")
 TOO_LARGE = Refusal(
     413, "too_large", "request body too large", f"消息太长了（最多 {MAX_MESSAGE_CHARS} 个字），请分几次发送"
@@ -80,6 +83,11 @@ def check_token(path: str, provided: Optional[str], token: Optional[str], has_jw
     if provided is None or not hmac.compare_digest(provided.encode("utf-8", "replace"), token.encode("utf-8")):
         return UNAUTHORIZED
     return None
+
+
+def check_url(raw_url: bytes) -> Optional[Refusal]:
+    """First of all: a URL no client of ours sends (Sanic misreads the longest ones)."""
+    return URL_TOO_LONG if len(raw_url) > MAX_URL_BYTES else None
 
 
 def check_path(raw_path: str) -> Optional[Refusal]:

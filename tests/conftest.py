@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 import os
+import socket
 import uuid
 from typing import Iterator
 
+import aiohttp
 import pytest
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
 from bot import migrate, runtime
 from bot.db import create_db_engine, session_factory
-from tests.helpers import require_or_skip
+from tests.helpers import RASA_TEST_TOKEN, require_or_skip
 
 os.environ.setdefault("RASA_TELEMETRY_ENABLED", "false")
 
@@ -76,3 +78,36 @@ def configured(monkeypatch, database_url) -> Iterator[str]:
     runtime.reset()
     yield database_url
     runtime.reset()
+
+
+@pytest.fixture
+async def rasa(configured, monkeypatch):
+    """Rasa's own Sanic app (HTTP API, REST and web-chat channels) behind our gate, over real HTTP; no
+    model is loaded, so what is seen is what the gate and the channels answer."""
+    import rasa.core.run
+    from rasa.core.channels.rest import RestInput
+    from sanic import Sanic
+
+    from bot.channels import edge as sanic_edge
+    from bot.channels.webchat import WebChatInput
+
+    monkeypatch.setattr(Sanic, "test_mode", True)
+    app = rasa.core.run.configure_app([RestInput(), WebChatInput()], auth_token=RASA_TEST_TOKEN, enable_api=True)
+    sanic_edge.install(app, RASA_TEST_TOKEN)
+    reached = []
+
+    async def note(request):
+        reached.append(request.path)  # a request the gate let through reaches the middleware after it
+
+    app.register_middleware(note, "request")
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    server = await app.create_server(host="127.0.0.1", port=port, return_asyncio_server=True)
+    await server.startup()
+    async with aiohttp.ClientSession(f"http://127.0.0.1:{port}") as http:
+        http.reached = reached
+        http.app = app
+        yield http
+    server.close()
+    await server.wait_closed()

@@ -23,3 +23,6 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+RASA_TEST_TOKEN = "edge-test-token-0123456789"  # the `rasa` fixture's API token (tests/conftest.py)

@@ -14,12 +14,14 @@ import pytest
 from aiohttp.test_utils import TestClient, TestServer
 from sqlalchemy import text
 
+from bot import edge
 from bot.api.app import create_app
 from bot.api.auth import SESSION_COOKIE
 from bot.db import create_db_engine, session_factory
 from bot.handoff import HandoffService, TranscriptLine
 from bot.hotline import CallService
 from bot.leads import LeadService, StaffRole, StaffService
+from tests.helpers import RASA_TEST_TOKEN as TOKEN
 
 MARKER = "甲地机密情况说明"  # only in region A's lead and call: it must never reach another region
 SAID = "甲地来电原话"  # what region A's caller said
@@ -220,3 +222,50 @@ async def test_every_staff_route_is_confined_to_the_region(world, route):
 
 def test_matrix_size():
     print(f"access matrix: {len(GUARDED)} guarded routes × {len(IDENTITIES) + 1} callers")
+
+
+# --- the Rasa server: its HTTP API and its channels ------------------------------------------------
+async def test_every_rasa_api_route_needs_the_token(rasa):
+    """Generated from Rasa's own route table: a route Rasa adds in an upgrade is covered too."""
+    guarded = sorted(
+        {
+            (method, route.path)
+            for route in rasa.app.router.routes
+            for method in route.methods
+            if not edge.is_public("/" + route.path.lstrip("/")) and method != "OPTIONS"
+        }
+    )
+    assert len(guarded) >= 15, guarded  # the tracker API, model, domain, status …
+    for method, path in guarded:
+        url = "/" + path.replace("<conversation_id:path>", "some-id").lstrip("/")
+        async with rasa.request(method, url) as resp:
+            assert resp.status == 401, (method, url, resp.status)
+        async with rasa.request(method, url, params={"token": "wrong"}) as resp:
+            assert resp.status == 401, (method, url, resp.status)
+    async with rasa.get("/conversations/some-id/tracker", params={"token": TOKEN}) as resp:
+        assert resp.status != 401
+
+
+async def test_a_channel_cannot_reach_another_channels_conversation(rasa, sessions):
+    from bot import runtime
+    from bot.handoff import Author
+
+    victim = "o_victim_0123456789abcd"  # a WeChat openid, as a web-chat page might choose it
+    service = runtime.handoff_service()
+    handoff = service.request(f"wechat:{victim}", "wechat", [TranscriptLine("user", f"{MARKER} 转人工")], "220104001")
+    service.record(handoff, Author.staff, SAID)
+    async with rasa.get("/webhooks/webchat/replies", params={"sender": victim, "after": "0"}) as resp:
+        body = await resp.json()
+    assert resp.status == 200 and body == {"messages": [], "waiting_for_staff": False}
+    async with rasa.post("/webhooks/webchat/webhook", json={"sender": victim, "message": "你好"}) as resp:
+        assert resp.status in (200, 500)  # no model here: what matters is whose conversation it touched
+    assert [m.text for m in service.get(handoff.id, _matrix_admin())[1]] == [SAID]  # nothing posted into it
+    for sender in (f"wechat:{victim}", f"webchat:{victim}"):
+        async with rasa.post("/webhooks/rest/webhook", json={"sender": sender, "message": "你好"}) as resp:
+            assert resp.status == 400 and (await resp.json())["error"]["code"] == "invalid_sender"
+
+
+def _matrix_admin():
+    from bot.leads import Staff
+
+    return Staff("管理员", "市局", "22", StaffRole.admin, "hash", id=99)

@@ -70,7 +70,10 @@ def test_a_child_that_dies_once_is_restarted_and_the_product_goes_on(tmp_path, m
         "os.kill(os.getppid(), signal.SIGTERM)\n"
         "time.sleep(60)\n"
     )
-    procs = [Child("flaky", [sys.executable, "-c", flaky], None), Child("stopper", [sys.executable, "-c", stopper], None)]
+    procs = [
+        Child("flaky", [sys.executable, "-c", flaky], None),
+        Child("stopper", [sys.executable, "-c", stopper], None),
+    ]
     assert _run(tmp_path, monkeypatch, procs) == 0  # stopped by the signal, not by the death
     assert runs.read_text() == "xx"  # started, died, restarted
 

@@ -10,6 +10,7 @@ before a channel, the HTTP API, the tracker store or the NLU sees it.
 
 from __future__ import annotations
 
+import json
 import logging
 from typing import Optional
 
@@ -28,6 +29,22 @@ def _answer(refusal: edge.Refusal, status: Optional[int] = None):
     return response.json(refusal.body(), status=status or refusal.status, ensure_ascii=True)
 
 
+def _events_refusal(body: bytes) -> Optional[edge.Refusal]:
+    """Events Rasa can build. Rasa answers a body without one with a 400 that its own handler turns
+    into a 500 (RasaHQ/rasa server.py: append_events catches every exception)."""
+    from rasa.shared.core.events import Event
+
+    value = json.loads(body)  # the gate parsed it already: strict, bounded
+    items = value if isinstance(value, list) else [value]
+    try:
+        built = [Event.from_parameters(item) if isinstance(item, dict) else None for item in items]
+    except Exception as error:  # noqa: BLE001 - any event Rasa cannot build is the caller's mistake
+        return edge.Refusal(400, "invalid_events", f"events: {type(error).__name__}", "事件格式无效")
+    if not items or any(event is None for event in built):
+        return edge.Refusal(400, "invalid_events", "events: each must be a Rasa event object", "事件格式无效")
+    return None
+
+
 def install(app, token: Optional[str]) -> None:
     @app.signal("http.routing.after")
     async def limit_body(request, route, kwargs, handler) -> None:
@@ -44,14 +61,20 @@ def install(app, token: Optional[str]) -> None:
         if getattr(request.ctx, "jiuzhu_too_large", False):
             return _answer(edge.TOO_LARGE)
         path = request.path
+        if not path.startswith("/"):
+            return None  # Sanic's stand-in for a request it could not read (headers over its limit): its error stands
         has_jwt = bool(request.headers.get("authorization")) and app.config.get("USE_JWT") is not None
-        refusal = edge.check_token(path, request.args.get("token"), token, has_jwt) or edge.check_path(
-            request.raw_url.split(b"?", 1)[0].decode("latin-1")
+        refusal = (
+            edge.check_url(request.raw_url)
+            or edge.check_token(path, request.args.get("token"), token, has_jwt)
+            or edge.check_path(request.raw_url.split(b"?", 1)[0].decode("latin-1"))
         )
         if refusal is None:
             refusal = edge.check_body(
                 request.method, path, request.headers.get("content-type", ""), request.body or b""
             )
+        if refusal is None and request.method in ("POST", "PUT") and path.endswith("/tracker/events"):
+            refusal = _events_refusal(request.body or b"")
         if refusal is not None:
             logger.info("refused %s %s: %s", request.method, mask_pii(path), refusal.code)
             return _answer(refusal)

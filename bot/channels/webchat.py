@@ -12,7 +12,6 @@ conversation is `webchat:<sender>` (bot/edge.py), so a page cannot name another 
 from __future__ import annotations
 
 import asyncio
-import json
 import re
 import time
 from pathlib import Path
@@ -28,7 +27,7 @@ from bot.channels.wechat import body_within
 from bot.edge import MAX_MESSAGE_CHARS, conversation_id
 from bot.handoff import HandoffMessage
 from bot.handoff.takeover import WEB_CHAT
-from bot.inputs import InputRefused, clean_text
+from bot.inputs import InputRefused, clean_text, parse_json
 
 STATIC = Path(__file__).parent / "webchat_static"
 ASSETS = {"chat.js": "application/javascript; charset=utf-8", "chat.css": "text/css; charset=utf-8"}
@@ -133,8 +132,8 @@ class WebChatInput(InputChannel):
             if raw is None:
                 return _error(413, "too_large", f"body over {MAX_BODY_BYTES} bytes", "消息太长了")
             try:
-                body = json.loads(raw.decode("utf-8"))
-            except (UnicodeDecodeError, ValueError):
+                body = parse_json(raw.decode("utf-8"))  # strict and depth-bounded, as at the edge
+            except (UnicodeDecodeError, ValueError, InputRefused):
                 body = None
             if not isinstance(body, dict):
                 return _error(400, "invalid_body", "body must be a JSON object", "请求内容应为 JSON 对象")

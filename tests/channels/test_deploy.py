@@ -94,6 +94,9 @@ def test_compose_commands_and_variables_are_the_products():
         "redis://"
     )
     assert env["JIUZHU_ACTION_HOST"] == "actions"
+    # A public host needs the API token (bot/supervisor.py secured), from the deployment's secret.
+    for name, service in services.items():
+        assert "${JIUZHU_RASA_AUTH_TOKEN:?" in str(service["environment"].get("JIUZHU_RASA_AUTH_TOKEN")), name
 
 
 def test_the_containers_balancer_is_the_tested_one_rendered_for_docker():
@@ -129,6 +132,7 @@ def test_helm_values_follow_rasas_chart_and_our_settings():
     for env in (values["extraEnv"], actions["extraEnv"]):
         names = {e["name"] for e in env}
         assert names <= SETTINGS_VARIABLES, names - SETTINGS_VARIABLES
+    assert "JIUZHU_RASA_AUTH_TOKEN" in (DEPLOY / "helm" / "values.yaml").read_text(encoding="utf-8")  # for the Secret
 
 
 def test_dockerfile_is_python_310_with_the_lock_file():

@@ -15,9 +15,9 @@ import pytest
 import requests
 
 from bot.db import create_db_engine, session_factory
+from bot.handoff import HandoffService
 from bot.local_secrets import kept_secret
 from bot.rasa_client import TOKEN_FILE
-from bot.handoff import HandoffService
 from bot.settings import PROJECT_ROOT
 from tests.helpers import free_port
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 import os
 import signal
 import subprocess
+import time
 
 import pytest
 import requests
@@ -55,7 +56,7 @@ def test_hello_handoff_and_restart(stack):
     assert stack.stop() == 0
 
 
-def test_a_child_that_dies_takes_the_supervisor_down(stack):
+def test_a_child_that_dies_is_restarted_and_the_product_answers_again(stack):
     stack.start()
     # Kill the action server behind the supervisor's back.
     action_port = stack.ports[1]
@@ -64,5 +65,63 @@ def test_a_child_that_dies_takes_the_supervisor_down(stack):
     ).stdout.split()
     assert pids, "action server process not found"
     os.kill(int(pids[0]), signal.SIGKILL)
-    assert stack.proc.wait(timeout=60) == 1
-    assert not any(port_open(p) for p in stack.ports)
+    deadline = time.monotonic() + 120
+    answered = False
+    while time.monotonic() < deadline and not answered:
+        time.sleep(1)
+        try:
+            answered = any("救助政策小助手" in text for text in stack.say("e2e-after-kill", "你好"))
+        except requests.RequestException:
+            pass
+    assert answered, "the assistant did not answer again after its action server was killed"
+    assert stack.proc.poll() is None  # the supervisor and the other children went on
+    assert "action-server exited with code" in stack.log.read_text(errors="replace")
+    assert stack.stop() == 0
+
+
+def test_the_default_product_keeps_the_tracker_api_closed_and_survives_what_stopped_it(stack):
+    """`make run` as it is: no token configured. The one-line attacks of the issue fail and change nothing."""
+    stack.env.pop("JIUZHU_RASA_AUTH_TOKEN", None)
+    stack.start()
+    assert any("救助政策小助手" in text for text in stack.say("e2e-owner", "你好，我电话13912345678"))
+    for method, path in [
+        ("GET", "/conversations/e2e-owner/tracker"),
+        ("GET", "/conversations/e2e-owner/story"),
+        ("POST", "/conversations/e2e-owner/tracker/events"),
+        ("PUT", "/conversations/e2e-owner/tracker/events"),
+        ("POST", "/conversations/e2e-owner/messages"),
+        ("POST", "/model/parse"),
+        ("DELETE", "/model"),
+        ("GET", "/domain"),
+        ("GET", "/status"),
+    ]:
+        resp = requests.request(method, f"{stack.rasa_url}{path}", json={"text": "x"}, timeout=30)
+        assert resp.status_code == 401, (method, path, resp.status_code)
+        assert "13912345678" not in resp.text
+    assert stack.tracker("e2e-owner")["sender_id"] == "e2e-owner"  # our own clients hold the token
+
+    # The lone-surrogate sender that stopped every process: a 400, and everything still runs.
+    resp = requests.post(
+        f"{stack.rasa_url}/webhooks/rest/webhook",
+        data=b'{"sender": "\\ud83d", "message": "hi"}',
+        headers={"Content-Type": "application/json"},
+        timeout=30,
+    )
+    assert resp.status_code == 400 and resp.json()["error"]["message_zh"]
+    for body in (b"", b"null", b"[]", b'{"sender": "s"}'):
+        assert requests.post(f"{stack.rasa_url}/webhooks/rest/webhook", data=body, timeout=30).status_code == 400
+
+    # A lone surrogate in a message, then 转人工: refused at the edge; the handoff queue still reads.
+    resp = requests.post(
+        f"{stack.rasa_url}/webhooks/rest/webhook",
+        data=b'{"sender": "e2e-poison", "message": "\\udfff"}',
+        headers={"Content-Type": "application/json"},
+        timeout=30,
+    )
+    assert resp.status_code == 400
+    assert any("已为您登记转人工" in text for text in stack.say("e2e-poison", "转人工"))
+    listed = stack.cli("handoffs", "list")
+    assert listed.returncode == 0 and "e2e-poison" in listed.stdout
+    assert stack.proc.poll() is None
+    assert any("救助政策小助手" in text for text in stack.say("e2e-owner", "你好"))
+    assert stack.stop() == 0
