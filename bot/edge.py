@@ -40,7 +40,9 @@ JSON_PREFIXES = ("/webhooks/rest/", "/conversations/", "/model/parse", "/model/p
 _CONVERSATION = re.compile(
     r"/conversations/(.+)/(tracker|tracker/events|story|execute|trigger_intent|predict|messages)\Z"
 )
-_SPACE = re.compile(r"\s")
+# Conversation ids travel unencoded in Rasa's paths (Sanic does not unquote route parameters), so they
+# are kept to characters a URL path carries as they are.
+_ID = re.compile(r"[A-Za-z0-9._~@+=:-]+\Z")
 
 
 @dataclass(frozen=True)
@@ -178,15 +180,15 @@ def _fields(value: Any, **fields: Tuple[str, bool]) -> Optional[Refusal]:
 
 
 def _conversation_id_refusal(value: Any, field: str, allow_namespace: bool) -> Optional[Refusal]:
-    """A conversation id: 1–128 printable characters without spaces. Only the channels that namespace
+    """A conversation id: 1–128 ASCII letters, digits and . _ ~ @ + = -. Only the channels that namespace
     their ids (the web chat, WeChat) make ids with the separator; a REST sender may not."""
     problem = None
     if not isinstance(value, str):
         problem = "must be a string"
     elif not 1 <= len(value) <= MAX_ID_CHARS:
         problem = f"1–{MAX_ID_CHARS} characters"
-    elif not value.isprintable() or _SPACE.search(value):
-        problem = "printable characters without spaces"
+    elif not _ID.match(value):
+        problem = "letters A-Z a-z, digits and . _ ~ @ + = - only"
     elif not allow_namespace and NAMESPACE_SEPARATOR in value:
         problem = f"may not contain {NAMESPACE_SEPARATOR!r} (reserved for the web chat's and WeChat's ids)"
     if problem is None:

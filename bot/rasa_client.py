@@ -38,7 +38,8 @@ async def resume_conversation(settings: Settings, conversation_id: str) -> None:
     The paused conversation ended on our handoff action, not on `action_listen`; without a listen
     the rules (which start from one) would not match the next message.
     """
-    url = f"{settings.rasa_url}/conversations/{quote(conversation_id, safe='')}/tracker/events"
+    # `:` unencoded: Rasa's route parameter is not unquoted, and namespaced ids carry one (bot/edge.py).
+    url = f"{settings.rasa_url}/conversations/{quote(conversation_id, safe=':')}/tracker/events"
     await _post(url, settings, [{"event": "resume"}, {"event": "action", "name": "action_listen"}])
 
 

@@ -3,18 +3,16 @@
 from __future__ import annotations
 
 import os
-import socket
 import uuid
 from typing import Iterator
 
-import aiohttp
 import pytest
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
 from bot import migrate, runtime
 from bot.db import create_db_engine, session_factory
-from tests.helpers import RASA_TEST_TOKEN, require_or_skip
+from tests.helpers import RASA_TEST_TOKEN, require_or_skip, serving
 
 os.environ.setdefault("RASA_TELEMETRY_ENABLED", "false")
 
@@ -100,14 +98,7 @@ async def rasa(configured, monkeypatch):
         reached.append(request.path)  # a request the gate let through reaches the middleware after it
 
     app.register_middleware(note, "request")
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    server = await app.create_server(host="127.0.0.1", port=port, return_asyncio_server=True)
-    await server.startup()
-    async with aiohttp.ClientSession(f"http://127.0.0.1:{port}") as http:
+    async with serving(app) as http:
         http.reached = reached
         http.app = app
         yield http
-    server.close()
-    await server.wait_closed()

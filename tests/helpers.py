@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import socket
+from contextlib import asynccontextmanager
 
 import pytest
 
@@ -26,3 +27,19 @@ def free_port() -> int:
 
 
 RASA_TEST_TOKEN = "edge-test-token-0123456789"  # the `rasa` fixture's API token (tests/conftest.py)
+
+
+@asynccontextmanager
+async def serving(app):
+    """A Sanic app served on a free loopback port, with an aiohttp session on it."""
+    import aiohttp
+
+    port = free_port()
+    server = await app.create_server(host="127.0.0.1", port=port, return_asyncio_server=True)
+    await server.startup()
+    try:
+        async with aiohttp.ClientSession(f"http://127.0.0.1:{port}") as http:
+            yield http
+    finally:
+        server.close()
+        await server.wait_closed()

@@ -55,12 +55,12 @@ def _run(tmp_path, monkeypatch, procs):
 def test_a_child_that_dies_once_is_restarted_and_the_product_goes_on(tmp_path, monkeypatch):
     marker = tmp_path / "died-once"
     runs = tmp_path / "runs"
-    # Dies the first time, then keeps running until the supervisor is asked to stop.
+    # Dies the first time (once started: a child dead while starting stops the start), then keeps running.
     flaky = (
         "import pathlib, sys, time\n"
         f"runs = pathlib.Path({str(runs)!r}); runs.write_text(runs.read_text() + 'x' if runs.exists() else 'x')\n"
         f"m = pathlib.Path({str(marker)!r})\n"
-        "if not m.exists():\n    m.write_text('1'); sys.exit(3)\n"
+        "if not m.exists():\n    m.write_text('1'); time.sleep(1); sys.exit(3)\n"
         "time.sleep(60)\n"
     )
     stopper = (
@@ -80,7 +80,7 @@ def test_a_child_that_dies_once_is_restarted_and_the_product_goes_on(tmp_path, m
 
 def test_a_child_that_keeps_dying_stops_everything_with_an_error(tmp_path, monkeypatch, caplog):
     procs = [
-        Child("broken", [sys.executable, "-c", "import sys, time; time.sleep(0.3); sys.exit(4)"], None),
+        Child("broken", [sys.executable, "-c", "import sys, time; time.sleep(1); sys.exit(4)"], None),
         Child("fine", [sys.executable, "-c", "import time; time.sleep(60)"], None),
     ]
     assert _run(tmp_path, monkeypatch, procs) == 1

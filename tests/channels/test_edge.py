@@ -35,6 +35,8 @@ async def _post(http, path, data, **params):
         ('{"sender": 7, "message": "hi"}', 400, "invalid_sender"),
         ('{"sender": "", "message": "hi"}', 400, "invalid_sender"),
         ('{"sender": "a b", "message": "hi"}', 400, "invalid_sender"),
+        ('{"sender": "张三", "message": "hi"}', 400, "invalid_sender"),  # would not survive Rasa's paths
+        ('{"sender": "a/b", "message": "hi"}', 400, "invalid_sender"),
         ('{"sender": "webchat:0123456789abcdef", "message": "hi"}', 400, "invalid_sender"),  # another channel's
         ('{"sender": "wechat:oAbC", "message": "hi"}', 400, "invalid_sender"),
         ('{"sender": "' + "s" * 129 + '", "message": "hi"}', 400, "invalid_sender"),
@@ -56,7 +58,7 @@ def test_rest_messages_rasa_would_choke_on_are_refused_with_a_code_and_chinese(b
     [
         '{"sender": "dev-a1-abc123", "message": "你好"}',
         '{"message": "低保怎么申请"}',  # Rasa's default sender
-        '{"sender": "张三-1", "message": "' + "很" * 2000 + '"}',
+        '{"sender": "caller-1.x@host", "message": "' + "很" * 2000 + '"}',
         '{"sender": "s", "message": "hi", "metadata": {"region": "2201"}}',
     ],
     ids=lambda value: repr(value)[:40],

@@ -5,9 +5,7 @@ a staff member's reply to the page."""
 from __future__ import annotations
 
 import asyncio
-import socket
 
-import aiohttp
 import pytest
 from sanic import Sanic
 
@@ -16,6 +14,7 @@ from bot.channels import webchat
 from bot.channels.webchat import WebChatInput, quick_replies, to_page
 from bot.handoff import Author, TranscriptLine
 from bot.leads import Staff, StaffRole
+from tests.helpers import serving
 
 SENDER = "web-0123456789abcdef0123456789abcdef"
 CONVERSATION = f"webchat:{SENDER}"  # the page's id, namespaced by its channel (bot/edge.py)
@@ -41,16 +40,9 @@ async def server(configured, monkeypatch):
         await message.output_channel.send_text_message(message.sender_id, "您家住在城市（城镇）还是农村？")
 
     app.blueprint(WebChatInput().blueprint(on_new_message), url_prefix="/webhooks/webchat")
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    srv = await app.create_server(host="127.0.0.1", port=port, return_asyncio_server=True)
-    await srv.startup()
-    async with aiohttp.ClientSession(f"http://127.0.0.1:{port}") as http:
+    async with serving(app) as http:
         http.received = received
         yield http
-    srv.close()
-    await srv.wait_closed()
 
 
 async def test_the_page_and_its_assets_are_served_with_a_strict_policy(server):

@@ -99,7 +99,7 @@ class Stack:
 
     def tracker(self, conversation_id: str) -> dict:
         resp = requests.get(
-            f"{self.rasa_url}/conversations/{quote(conversation_id, safe='')}/tracker",
+            f"{self.rasa_url}/conversations/{quote(conversation_id, safe=':')}/tracker",
             params={"token": self.token},
             timeout=30,
         )

@@ -22,7 +22,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from wechatpy.crypto import WeChatCrypto
 
-from tests.fakes.wechat import ACCOUNT, AES_KEY, APP_ID, APP_SECRET, TOKEN, FakeWeChatApi, _sign
+from tests.fakes.wechat import ACCOUNT, AES_KEY, APP_ID, TOKEN, FakeWeChatApi, _sign, account_environment
 from tests.test_fuzz_api import EXAMPLES, hostile_text, json_values
 
 pytestmark = pytest.mark.e2e
@@ -146,14 +146,7 @@ def _send(requests_: List[Callable[[], requests.Response]]) -> Dict[int, int]:
 def product(stack):
     api = FakeWeChatApi()
     api.start_in_thread()
-    stack.env.update(
-        JIUZHU_RASA_AUTH_TOKEN=RASA_TOKEN,
-        JIUZHU_WECHAT_TOKEN=TOKEN,
-        JIUZHU_WECHAT_APP_ID=APP_ID,
-        JIUZHU_WECHAT_APP_SECRET=APP_SECRET,
-        JIUZHU_WECHAT_ENCODING_AES_KEY=AES_KEY,
-        JIUZHU_WECHAT_API_BASE=api.url,
-    )
+    stack.env.update(account_environment(api.url), JIUZHU_RASA_AUTH_TOKEN=RASA_TOKEN)
     stack.start()
     yield stack
     api.stop_thread()

@@ -83,7 +83,8 @@ def test_the_default_product_keeps_the_tracker_api_closed_and_survives_what_stop
     """`make run` as it is: no token configured. The one-line attacks of the issue fail and change nothing."""
     stack.env.pop("JIUZHU_RASA_AUTH_TOKEN", None)
     stack.start()
-    assert any("救助政策小助手" in text for text in stack.say("e2e-owner", "你好，我电话13912345678"))
+    assert any("救助政策小助手" in text for text in stack.say("e2e-owner", "你好"))
+    stack.say("e2e-owner", "我的电话是13912345678")
     for method, path in [
         ("GET", "/conversations/e2e-owner/tracker"),
         ("GET", "/conversations/e2e-owner/story"),

@@ -8,11 +8,8 @@ import requests
 
 from bot.policies import default_desk
 from tests.fakes.wechat import (
-    AES_KEY,
-    APP_ID,
-    APP_SECRET,
-    TOKEN,
     FakeWeChatApi,
+    account_environment,
     callback,
     event_xml,
     read_reply,
@@ -26,13 +23,7 @@ pytestmark = pytest.mark.e2e
 def wechat(stack):
     api = FakeWeChatApi()
     api.start_in_thread()
-    stack.env.update(
-        JIUZHU_WECHAT_TOKEN=TOKEN,
-        JIUZHU_WECHAT_APP_ID=APP_ID,
-        JIUZHU_WECHAT_APP_SECRET=APP_SECRET,
-        JIUZHU_WECHAT_ENCODING_AES_KEY=AES_KEY,
-        JIUZHU_WECHAT_API_BASE=api.url,
-    )
+    stack.env.update(account_environment(api.url))
     stack.start()
     yield stack, api
     api.stop_thread()

@@ -192,3 +192,14 @@ def read_reply(body: str, query: Dict[str, str]) -> dict:
             body, outer["MsgSignature"], outer["TimeStamp"], outer["Nonce"]
         )
     return xmltodict.parse(body)["xml"]
+
+
+def account_environment(api_url: str) -> Dict[str, str]:
+    """The JIUZHU_WECHAT_* settings of the test account, talking to a fake API server at `api_url`."""
+    return {
+        "JIUZHU_WECHAT_TOKEN": TOKEN,
+        "JIUZHU_WECHAT_APP_ID": APP_ID,
+        "JIUZHU_WECHAT_APP_SECRET": APP_SECRET,
+        "JIUZHU_WECHAT_ENCODING_AES_KEY": AES_KEY,
+        "JIUZHU_WECHAT_API_BASE": api_url,
+    }
