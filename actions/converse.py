@@ -15,7 +15,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.handoff import record_handoff
 from bot import logs, runtime
-from bot.conversation.dialogue import Dialogue, LeadRequest, Message
+from bot.conversation.dialogue import Dialogue, LeadRequest, Message, open_state, seal_state
 from bot.conversation.emergency import from_dict as emergency_from_dict
 from bot.leads import intake
 from bot.policies import default_desk
@@ -89,7 +89,8 @@ class ActionConverse(Action):
         return "action_converse"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[EventType]:
-        state: Optional[dict] = tracker.get_slot(STATE_SLOT)
+        sealer = runtime.sealer()
+        state: Optional[dict] = open_state(tracker.get_slot(STATE_SLOT), sealer.unseal)
         with logs.conversation(tracker.sender_id):  # every log line of this turn names its conversation
             outcome = await asyncio.to_thread(dialogue().turn, state, message_of(tracker))
         for say in outcome.says:
@@ -97,7 +98,7 @@ class ActionConverse(Action):
                 dispatcher.utter_message(response=say.response)
             else:
                 dispatcher.utter_message(text=say.text, json_message=say.data)
-        events: List[EventType] = [SlotSet(STATE_SLOT, outcome.state)]
+        events: List[EventType] = [SlotSet(STATE_SLOT, seal_state(outcome.state, sealer.seal))]
         if outcome.handoff:
             events += await record_handoff(dispatcher, tracker)
         return events

@@ -9,9 +9,11 @@ the spans found are the spans of the original text, which keeps its own characte
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import logging
 import re
-from typing import Optional
+from typing import Any, Optional
 
 _DIGIT_LIKE = str.maketrans(
     {
@@ -70,6 +72,51 @@ def mask_pii(text: str) -> str:
     text = _mask(_ID_NUMBER, text, "********")
     text = _mask(_MOBILE, text, "****")
     return _mask(_LANDLINE, text, "-****")
+
+
+SEALED = "sealed:v1:"  # a value only the product's own secret opens; masking leaves it whole
+
+
+def is_sealed(value: Any) -> bool:
+    return isinstance(value, str) and value.startswith(SEALED)
+
+
+class Sealer:
+    """Seals a value the conversation must carry between turns but the tracker must not show (the
+    phone given for a lead not filed yet): authenticated encryption (Fernet) under a key derived
+    from the product's secret, so a stolen tracker row or a tracker API answer holds no number."""
+
+    def __init__(self, secret: bytes) -> None:
+        from cryptography.fernet import Fernet
+
+        key = base64.urlsafe_b64encode(hashlib.sha256(b"jiuzhu conversation seal\0" + secret).digest())
+        self._fernet = Fernet(key)
+
+    def seal(self, text: str) -> str:
+        return SEALED + self._fernet.encrypt(text.encode("utf-8")).decode("ascii")
+
+    def unseal(self, value: Any) -> Any:
+        """The value sealed; anything not sealed as it is; None for a seal this secret did not make."""
+        from cryptography.fernet import InvalidToken
+
+        if not is_sealed(value):
+            return value
+        try:
+            return self._fernet.decrypt(value[len(SEALED) :].encode("ascii")).decode("utf-8")
+        except (InvalidToken, ValueError):
+            return None
+
+
+def mask_stored(value: Any) -> Any:
+    """Every string in a JSON value masked (`mask_pii`), sealed values left whole: what a stored
+    conversation event may keep."""
+    if isinstance(value, str):
+        return value if is_sealed(value) else mask_pii(value)
+    if isinstance(value, dict):
+        return {key: mask_stored(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [mask_stored(item) for item in value]
+    return value
 
 
 class MaskingFilter(logging.Filter):

@@ -13,6 +13,7 @@ from bot.handoff import HandoffService
 from bot.hotline import CallService
 from bot.leads import LeadService, StaffService
 from bot.local_secrets import kept_secret
+from bot.privacy import Sealer
 from bot.settings import get_settings
 from bot.wechat import CustomerService, DeliveryLog, Protocol, TokenStore, WeChatConfig, WeChatService
 
@@ -43,6 +44,12 @@ def household_secret() -> bytes:
     if configured is not None:
         return configured.get_secret_value().encode("utf-8")
     return kept_secret("household_key.secret").encode("utf-8")
+
+
+@lru_cache(maxsize=1)
+def sealer() -> Sealer:
+    """Seals what a conversation carries between turns that its tracker must not show (the phone)."""
+    return Sealer(household_secret())
 
 
 def lead_service() -> LeadService:
@@ -98,5 +105,6 @@ def reset() -> None:
     engine.cache_clear()
     sessions.cache_clear()
     household_secret.cache_clear()
+    sealer.cache_clear()
     wechat_service.cache_clear()
     get_settings.cache_clear()

@@ -186,6 +186,35 @@ class Outcome:
         return "\n".join(s.text or f"<{s.response}>" for s in self.says)
 
 
+# What the state carries between turns that the tracker must not show in full: the phone given for an
+# emergency lead not filed yet (consent, then the place, may come turns later). The adapter seals it
+# on the way out and opens it on the way in (`seal_state`, `open_state`); once filed it leaves the
+# state, and the lead holds it.
+SEALED_FIELDS = (("emergency", "phone"),)
+
+
+def seal_state(state: Dict[str, Any], seal: Callable[[str], str]) -> Dict[str, Any]:
+    state = _copy(state)
+    for outer, inner in SEALED_FIELDS:
+        part = state.get(outer)
+        if isinstance(part, dict) and isinstance(part.get(inner), str) and part[inner]:
+            part[inner] = seal(part[inner])
+    return state
+
+
+def open_state(state: Optional[Dict[str, Any]], unseal: Callable[[Any], Any]) -> Optional[Dict[str, Any]]:
+    """The state with its sealed fields opened; a seal that does not open (another secret) is as if the
+    value was never given, so the question is asked again."""
+    if not state:
+        return state
+    state = _copy(state)
+    for outer, inner in SEALED_FIELDS:
+        part = state.get(outer)
+        if isinstance(part, dict) and part.get(inner):
+            part[inner] = unseal(part[inner])
+    return state
+
+
 def new_state() -> Dict[str, Any]:
     return {
         "v": STATE_VERSION,

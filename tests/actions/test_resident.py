@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 from rasa_sdk.events import ConversationPaused
 from rasa_sdk.executor import CollectingDispatcher
 
@@ -9,6 +11,7 @@ from actions.converse import STATE_SLOT, ActionConverse
 from bot import runtime
 from bot.conversation.dialogue import NOT_SURE
 from bot.leads import StaffRole
+from bot.privacy import SEALED
 from tests.fixtures.trackers import message
 
 
@@ -69,6 +72,22 @@ async def test_an_emergency_with_consent_files_one_lead_with_the_phone(configure
     again, _ = await conversation(lines, sender="resident-2")
     assert again[-1].messages[-1]["custom"]["lead_id"] == lead_id
     assert len(runtime.lead_service().list(admin)) == 1
+
+
+async def test_the_phone_waiting_for_its_lead_is_carried_sealed_and_leaves_with_the_filing(configured):
+    """The slot is what Rasa stores and its tracker API shows: the number is never in it in full."""
+    lines = ["我家着火了", "好的", "13912345678"]
+    _, waiting = await conversation(lines, sender="resident-seal")
+    assert "13912345678" not in json.dumps(waiting) and waiting["emergency"]["phone"].startswith(SEALED)
+    dispatcher, filed, _ = await say("长春市朝阳区前进街道", waiting, sender="resident-seal", message_id="seal-4")
+    assert "13912345678" not in json.dumps(filed) and filed["emergency"] is None
+    admin, _ = runtime.staff_service().create("管理员", "市民政局", "22", StaffRole.admin)
+    lead, _ = runtime.lead_service().get(dispatcher.messages[-1]["custom"]["lead_id"], admin)
+    assert lead.contact_phone == "13912345678"  # opened for the lead, which holds it with consent
+    # A seal another secret made does not open: the phone is asked for again, nothing is guessed.
+    forged = {**waiting, "emergency": {**waiting["emergency"], "phone": SEALED + "bm90IGEgdG9rZW4="}}
+    asked, _, _ = await say("长春市朝阳区前进街道", forged, sender="resident-seal-2", message_id="seal-5")
+    assert "手机号" in texts(asked)
 
 
 async def test_an_emergency_without_consent_is_filed_without_contact(configured):

@@ -197,7 +197,7 @@ def test_people_in_the_loop(product, browser, tmp_path):
     click_and_wait(browser, browser.find_element(By.CSS_SELECTOR, 'form[action="/console/logout"] button'))
     log_in(browser, stack, admin)
     browser.get(f"{stack.api_url}/console/handoffs")
-    row = browser.find_element(By.CSS_SELECTOR, 'tr[data-conversation="o_loop"]')
+    row = browser.find_element(By.CSS_SELECTOR, 'tr[data-conversation="wechat:o_loop"]')
     assert "微信" in row.text
     click_and_wait(browser, row.find_element(By.TAG_NAME, "a"))
     click_and_wait(browser, browser.find_element(By.ID, "claim"))
