@@ -64,6 +64,11 @@ TOO_LARGE = Refusal(
 )
 
 
+def route_path(path: str) -> str:
+    """The path as the rules read it: Sanic serves `/x/` with the handler of `/x`."""
+    return path.rstrip("/") or "/"
+
+
 def is_public(path: str) -> bool:
     return path in PUBLIC_PATHS or path.startswith(PUBLIC_PREFIX)
 
@@ -102,7 +107,7 @@ def check_path(raw_path: str) -> Optional[Refusal]:
         clean_text(decoded, max_length=1024, strip=False)
     except InputRefused as refused:
         return Refusal(400, "invalid_path", f"path: {refused.reason}", "请求地址无效")
-    found = _CONVERSATION.match(decoded)
+    found = _CONVERSATION.match(route_path(decoded))
     if found:
         refusal = _conversation_id_refusal(found.group(1), "conversation_id", allow_namespace=True)
         if refusal is not None:
@@ -112,8 +117,17 @@ def check_path(raw_path: str) -> Optional[Refusal]:
 
 def check_body(method: str, path: str, content_type: str, body: bytes) -> Optional[Refusal]:
     """The body of a request Rasa would read as JSON: strict JSON with clean strings, and the fields
-    each route needs. Other bodies (WeChat's XML, models for the token's holder) pass untouched."""
-    if method not in ("POST", "PUT", "PATCH") or not path.startswith(JSON_PREFIXES):
+    each route needs. Training data and test stories (YAML, for the token's holder) need only be text."""
+    path = route_path(path)
+    if method not in ("POST", "PUT", "PATCH"):
+        return None
+    if path in BULK_PATHS and path != "/model":
+        try:
+            body.decode("utf-8")
+        except UnicodeDecodeError:
+            return Refusal(400, "invalid_body", "body is not UTF-8", "请求内容无法识别（应为 UTF-8 编码）")
+        return None
+    if not path.startswith(JSON_PREFIXES) and path != "/model":
         return None
     try:
         value = parse_json(body.decode("utf-8"))
@@ -128,8 +142,14 @@ def check_body(method: str, path: str, content_type: str, body: bytes) -> Option
         refusal = _rest_message(value)
     elif path == "/model/parse":
         refusal = _fields(value, text=("text", True), message_id=("message_id", False))
+    elif path == "/model":  # PUT: where to load a model from
+        refusal = _object(value)
     elif path.startswith("/conversations/") and path.endswith("/messages"):
-        refusal = _fields(value, text=("text", True), sender=("sender", False))
+        refusal = _fields(value, text=("text", True), sender=("sender", False)) or _objects(value, "parse_data")
+    elif path.startswith("/conversations/") and path.endswith("/execute"):
+        refusal = _names(value, "name", "policy") or _number(value, "confidence")
+    elif path.startswith("/conversations/") and path.endswith("/trigger_intent"):
+        refusal = _names(value, "name", "output_channel") or _objects(value, "entities")
     if refusal is not None:
         return refusal
     limit = MAX_CONVERSATION_JSON_CHARS if path.startswith("/conversations/") else MAX_BODY_BYTES
@@ -146,12 +166,48 @@ def _rest_message(value: Any) -> Optional[Refusal]:
     refusal = _fields(value, message=("message", True))
     if refusal is not None:
         return refusal
-    if "sender" in value:
-        refusal = _conversation_id_refusal(value["sender"], "sender", allow_namespace=False)
-        if refusal is not None:
-            return refusal
+    # Required: without one Rasa puts every caller in one shared conversation ("default").
+    refusal = _conversation_id_refusal(value.get("sender"), "sender", allow_namespace=False)
+    if refusal is not None:
+        return refusal
+    # Rasa's REST channel takes the channel from the body: a caller naming "wechat" would open a
+    # handoff whose staff replies go out to WeChat.
+    if value.get("input_channel", "rest") != "rest":
+        return Refusal(400, "invalid_input_channel", 'input_channel: only "rest" here', "不能指定其他渠道")
     if value.get("metadata") is not None and not isinstance(value["metadata"], dict):
         return Refusal(400, "invalid_metadata", "metadata: must be an object", "metadata 应为 JSON 对象")
+    return None
+
+
+def _object(value: Any) -> Optional[Refusal]:
+    if not isinstance(value, dict):
+        return Refusal(400, "invalid_body", "body must be a JSON object", "请求内容应为 JSON 对象")
+    return None
+
+
+def _objects(value: Any, *names: str) -> Optional[Refusal]:
+    """Each field, when given, a JSON object."""
+    for name in names:
+        if value.get(name) is not None and not isinstance(value[name], dict):
+            return Refusal(400, f"invalid_{name}", f"{name}: must be an object", f"{name} 应为 JSON 对象")
+    return None
+
+
+def _names(value: Any, required: str, *optional: str) -> Optional[Refusal]:
+    """A required name and optional ones, each a string (actions, intents, policies, channels)."""
+    refusal = _object(value)
+    if refusal is not None:
+        return refusal
+    for name in (required, *optional):
+        if (name == required or value.get(name) is not None) and not isinstance(value.get(name), str):
+            return Refusal(400, f"invalid_{name}", f"{name}: must be a string", f"{name} 应为文字")
+    return None
+
+
+def _number(value: Any, name: str) -> Optional[Refusal]:
+    field = value.get(name)
+    if field is not None and (isinstance(field, bool) or not isinstance(field, (int, float))):
+        return Refusal(400, f"invalid_{name}", f"{name}: must be a number", f"{name} 应为数字")
     return None
 
 

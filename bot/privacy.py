@@ -77,8 +77,12 @@ def mask_pii(text: str) -> str:
 SEALED = "sealed:v1:"  # a value only the product's own secret opens; masking leaves it whole
 
 
+_FERNET_TOKEN = re.compile(r"gAAAAA[A-Za-z0-9_-]{80,}={0,2}\Z")  # base64 of version byte 0x80 and a timestamp
+
+
 def is_sealed(value: Any) -> bool:
-    return isinstance(value, str) and value.startswith(SEALED)
+    """Shaped as `Sealer.seal` makes them (a resident's text that merely starts with the prefix is not)."""
+    return isinstance(value, str) and value.startswith(SEALED) and bool(_FERNET_TOKEN.match(value[len(SEALED) :]))
 
 
 class Sealer:
@@ -108,12 +112,15 @@ class Sealer:
 
 
 def mask_stored(value: Any) -> Any:
-    """Every string in a JSON value masked (`mask_pii`), sealed values left whole: what a stored
+    """Every string in a JSON value masked (`mask_pii`) but sealed values and ids (keys `id` and
+    `…_id`: message ids are idempotency keys, and two masked alike would be one lead): what a stored
     conversation event may keep."""
     if isinstance(value, str):
         return value if is_sealed(value) else mask_pii(value)
     if isinstance(value, dict):
-        return {key: mask_stored(item) for key, item in value.items()}
+        return {
+            key: item if key == "id" or str(key).endswith("_id") else mask_stored(item) for key, item in value.items()
+        }
     if isinstance(value, list):
         return [mask_stored(item) for item in value]
     return value

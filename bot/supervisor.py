@@ -1,10 +1,10 @@
 """`python -m bot run`: migrate, then start every server of the product under one parent.
 
 Children: the action server (rasa_sdk), the Rasa server, the project's API (aiohttp) and the
-notification sender (bot/notify: outbox delivery and escalation). A child that dies is restarted after
-a delay that doubles with each failure in a row (1 s up to 30 s), with the reason logged; only when one
-keeps failing (RESTART_LIMIT deaths within RESTART_WINDOW_SECONDS) is everything stopped, so a product
-that cannot run does not look healthy. Ctrl-C (SIGINT) or SIGTERM stops all.
+notification sender (bot/notify: outbox delivery and escalation). A child that dies is restarted, with
+its exit code logged, after a delay that doubles with each of its deaths in the last five minutes
+(1, 2, 4, 8 s); its fifth death within five minutes stops everything, so a product that cannot run does
+not look healthy. Ctrl-C (SIGINT) or SIGTERM stops all.
 
 Rasa's HTTP API always needs a token (`secured`): JIUZHU_RASA_AUTH_TOKEN, or on a loopback host one
 generated into var/rasa_api.token; every child gets it in its environment, never on a command line.
@@ -212,15 +212,15 @@ def action_argv(settings: Settings) -> List[str]:
         "--port",
         str(settings.action_port),
         level,
-        *_logging_config(settings),
+        *_logging_config(settings, flag="--logging-config_file"),  # rasa_sdk's spelling of Rasa's option
     ]
 
 
-def _logging_config(settings: Settings) -> List[str]:
-    """Rasa's and the action server's logs as ours: JSON lines when asked for (deploy/logging-json.yml)."""
-    if settings.log_format != "json":
-        return []
-    return ["--logging-config-file", str(PROJECT_ROOT / "deploy" / "logging-json.yml")]
+def _logging_config(settings: Settings, flag: str = "--logging-config-file") -> List[str]:
+    """Rasa's and the action server's logs as ours, ID and phone numbers masked: JSON lines when asked
+    for (deploy/logging-json.yml), else Rasa's own text format (deploy/logging-text.yml)."""
+    name = "logging-json.yml" if settings.log_format == "json" else "logging-text.yml"
+    return [flag, str(PROJECT_ROOT / "deploy" / name)]
 
 
 def children(settings: Settings, model: str, instances: int = 1, workdir: Optional[Path] = None) -> List[Child]:

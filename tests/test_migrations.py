@@ -44,3 +44,38 @@ def test_a_migration_that_fails_half_way_on_sqlite_leaves_nothing_half_done(sqli
         version = conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
     engine.dispose()
     assert version == "0005" and "filer" not in columns  # the earlier steps were rolled back too
+
+
+def test_conversations_from_before_the_channel_namespace_go_on_under_their_new_ids(database_url):
+    import json
+
+    from bot.handoff import HandoffService, TranscriptLine
+
+    migrate.downgrade(database_url, "0010")
+    engine = create_db_engine(database_url)
+    service = HandoffService(session_factory(engine))
+    for conversation, channel in (("page-0123456789abcdef", "webchat"), ("o_openid_1", "wechat"), ("dev-1", "rest")):
+        service.request(conversation, channel, [TranscriptLine("user", "转人工")])
+        service.heard(conversation, "还在吗")
+    with engine.begin() as conn:  # Rasa's tracker table, as its SQL store makes it
+        conn.execute(
+            text(
+                "CREATE TABLE events (id INTEGER PRIMARY KEY, sender_id VARCHAR(255), type_name VARCHAR(255), data TEXT)"
+            )
+        )
+        for i, (sender, channel) in enumerate((("o_openid_1", "wechat"), ("dev-1", "rest"), ("o_openid_1", None))):
+            data = {"event": "user", "text": "你好", "input_channel": channel} if channel else {"event": "bot"}
+            conn.execute(
+                text("INSERT INTO events (id, sender_id, type_name, data) VALUES (:i, :s, :t, :d)"),
+                {"i": i + 1, "s": sender, "t": "user" if channel else "bot", "d": json.dumps(data)},
+            )
+    migrate.upgrade(database_url)
+    with engine.connect() as conn:
+        handoffs = sorted(conn.execute(text("SELECT conversation_id FROM handoff_requests")).scalars())
+        said = sorted(conn.execute(text("SELECT conversation_id FROM handoff_messages")).scalars())
+        senders = [row for row in conn.execute(text("SELECT sender_id FROM events ORDER BY id")).scalars()]
+        conn.execute(text("DROP TABLE events"))
+        conn.commit()
+    engine.dispose()
+    assert handoffs == ["dev-1", "webchat:page-0123456789abcdef", "wechat:o_openid_1"] == said
+    assert senders == ["wechat:o_openid_1", "dev-1", "wechat:o_openid_1"]  # every event of the conversation

@@ -18,7 +18,7 @@ from sanic import response
 from sanic.exceptions import PayloadTooLarge, SanicException
 
 from bot import edge
-from bot.logs import mask_pii
+from bot.privacy import mask_pii
 
 logger = logging.getLogger("jiuzhu.edge")
 
@@ -48,9 +48,10 @@ def _events_refusal(body: bytes) -> Optional[edge.Refusal]:
 def install(app, token: Optional[str]) -> None:
     @app.signal("http.routing.after")
     async def limit_body(request, route, kwargs, handler) -> None:
-        limit = edge.body_limit(request.path)
+        limit = edge.body_limit(edge.route_path(request.path))
         if limit is None or request.stream is None:
             return
+        request.ctx.jiuzhu_limit = limit
         declared = request.headers.get("content-length", "")
         if declared.isdigit() and int(declared) > limit:
             request.ctx.jiuzhu_too_large = True  # Sanic runs the request middleware on the error too
@@ -58,8 +59,10 @@ def install(app, token: Optional[str]) -> None:
         request.stream.request_max_size = limit  # a chunked body: Sanic stops reading at the limit
 
     async def gate(request):
-        if getattr(request.ctx, "jiuzhu_too_large", False):
-            return _answer(edge.TOO_LARGE)
+        limit = getattr(request.ctx, "jiuzhu_limit", None)
+        read = getattr(request.stream, "request_bytes", 0) or 0
+        if getattr(request.ctx, "jiuzhu_too_large", False) or (limit is not None and read > limit):
+            return _answer(edge.TOO_LARGE)  # also a chunked body Sanic stopped reading at the limit
         path = request.path
         if not path.startswith("/"):
             return None  # Sanic's stand-in for a request it could not read (headers over its limit): its error stands
@@ -73,7 +76,7 @@ def install(app, token: Optional[str]) -> None:
             refusal = edge.check_body(
                 request.method, path, request.headers.get("content-type", ""), request.body or b""
             )
-        if refusal is None and request.method in ("POST", "PUT") and path.endswith("/tracker/events"):
+        if refusal is None and request.method in ("POST", "PUT") and edge.route_path(path).endswith("/tracker/events"):
             refusal = _events_refusal(request.body or b"")
         if refusal is not None:
             logger.info("refused %s %s: %s", request.method, mask_pii(path), refusal.code)

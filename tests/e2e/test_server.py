@@ -123,6 +123,15 @@ def test_the_default_product_keeps_the_tracker_api_closed_and_survives_what_stop
     assert any("已为您登记转人工" in text for text in stack.say("e2e-poison", "转人工"))
     listed = stack.cli("handoffs", "list")
     assert listed.returncode == 0 and "e2e-poison" in listed.stdout
+    # The handoff queue and the request's page, as staff open them, still answer.
+    created = stack.cli("staff", "add", "管理员", "--office", "市民政局", "--region", "22", "--role", "admin")
+    token = created.stdout.strip().splitlines()[-1].split("：", 1)[1].strip()
+    staff = requests.Session()
+    assert staff.post(f"{stack.api_url}/console/login", data={"token": token}, timeout=30).ok
+    queue = staff.get(f"{stack.api_url}/console/handoffs", timeout=30)
+    assert queue.status_code == 200 and "e2e-poison" in queue.text
+    handoff = stack.open_handoff("e2e-poison")
+    assert staff.get(f"{stack.api_url}/console/handoffs/{handoff.id}", timeout=30).status_code == 200
     assert stack.proc.poll() is None
     assert any("救助政策小助手" in text for text in stack.say("e2e-owner", "你好"))
     assert stack.stop() == 0

@@ -3,6 +3,8 @@ customer-service messages go to a local fake of the WeChat API server."""
 
 from __future__ import annotations
 
+import time
+
 import pytest
 import requests
 
@@ -81,3 +83,20 @@ def test_wechat_messages_reach_the_assistant_and_get_the_right_reply(wechat):
     query, _ = callback(text_xml("o_bad", "x", 900004))
     assert post(stack, query, b"<xml><Content>").status_code == 400
     assert post(stack, query, b"x" * 70_000).status_code == 413
+
+    # A resident's handoff on WeChat: a web-chat page or a REST caller that names their openid gets a
+    # conversation of its own, neither paused with theirs nor in their transcript.
+    open_id = "o_namespace_0123456789"
+    post(stack, *callback(text_xml(open_id, "转人工", 900010), encrypted=True))
+    deadline = time.monotonic() + 30
+    while stack.open_handoff(f"wechat:{open_id}") is None and time.monotonic() < deadline:
+        time.sleep(0.5)
+    handoff = stack.open_handoff(f"wechat:{open_id}")
+    assert handoff is not None
+    page = requests.post(
+        f"{stack.rasa_url}/webhooks/webchat/webhook", json={"sender": open_id, "message": "你好"}, timeout=30
+    ).json()
+    assert page["waiting_for_staff"] is False and page["messages"]
+    assert any("救助政策小助手" in text for text in stack.say(open_id, "你好"))
+    transcript = [line["text"] for line in stack.open_handoff(f"wechat:{open_id}").transcript]
+    assert "你好" not in transcript
