@@ -56,3 +56,11 @@ def start_stack(workdir: Path, extra_env: Optional[Dict[str, str]] = None):
 def stop_stack(proc) -> None:
     proc.send_signal(signal.SIGINT)
     proc.wait(timeout=60)
+
+
+def rasa_token() -> str:
+    """The token the stack's Rasa HTTP API demands (/model/parse): the one `python -m bot run` uses."""
+    from bot.rasa_client import api_token
+    from bot.settings import Settings
+
+    return api_token(Settings())

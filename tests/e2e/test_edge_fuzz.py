@@ -99,6 +99,21 @@ plausible_events = st.one_of(
 ).map(_json)
 
 
+names = st.one_of(
+    st.sampled_from(["action_listen", "action_converse", "utter_greet", "greet", "ask_policy", "nope"]),
+    hostile_text,
+    json_values,
+)
+execute_bodies = st.fixed_dictionaries(
+    {"name": names}, optional={"policy": st.one_of(hostile_text, json_values), "confidence": json_values}
+)
+trigger_bodies = st.fixed_dictionaries({"name": names}, optional={"entities": json_values})
+message_bodies = st.fixed_dictionaries(
+    {"text": messages, "sender": st.one_of(st.sampled_from(["user", "bot"]), json_values)},
+    optional={"parse_data": json_values},
+)
+
+
 def wechat_callback(open_id: str, content: str, msg_id: int) -> Tuple[Dict[str, str], bytes]:
     """A callback WeChat could sign: hostile text inside, escaped as XML would carry it (controls as
     character references, which the XML parser refuses)."""
@@ -170,7 +185,10 @@ def test_no_body_on_any_rasa_route_answers_5xx_or_stops_a_process(product):
         return lambda: session.post(base + "/webhooks/wechat/webhook", params=query, data=body, timeout=60)
 
     route_bodies = {
-        "POST /webhooks/rest/webhook": [post("/webhooks/rest/webhook", b) for b in _collect(chat_bodies({}), n)],
+        "POST /webhooks/rest/webhook[/]": [
+            post("/webhooks/rest/webhook" + slash, b)
+            for b, slash in _collect(st.tuples(chat_bodies({}), st.sampled_from(["", "", "/"])), n)
+        ],
         "POST /webhooks/webchat/webhook": [
             post("/webhooks/webchat/webhook", b) for b in _collect(chat_bodies({"region": hostile_text}), n)
         ],
@@ -181,7 +199,10 @@ def test_no_body_on_any_rasa_route_answers_5xx_or_stops_a_process(product):
                 st.tuples(st.one_of(ids, st.just("o_fuzz")), st.one_of(hostile_text, plausible_text)), n
             )
         ],
-        "POST /model/parse (token)": [post("/model/parse", b, token=RASA_TOKEN) for b in _collect(parse_bodies(), n)],
+        "POST /model/parse[/] (token)": [
+            post("/model/parse" + slash, b, token=RASA_TOKEN)
+            for b, slash in _collect(st.tuples(parse_bodies(), st.sampled_from(["", "/"])), n)
+        ],
         "POST /model/parse (no token)": [post("/model/parse", b) for b in _collect(parse_bodies(), n)],
         "GET /conversations/<id>/tracker (token)": [
             get(f"/conversations/{quote(i.encode('utf-8', 'surrogatepass'), safe='')}/tracker", token=RASA_TOKEN)
@@ -196,6 +217,26 @@ def test_no_body_on_any_rasa_route_answers_5xx_or_stops_a_process(product):
             for k, b in enumerate(
                 _collect(st.one_of(events.map(_json), plausible_events, json_values.map(_json), raw), n)
             )
+        ],
+        "POST /conversations/<id>/messages (token)": [
+            post(f"/conversations/fuzz-m{k}/messages", b, token=RASA_TOKEN)
+            for k, b in enumerate(_collect(st.one_of(message_bodies.map(_json), raw), n))
+        ],
+        "POST /conversations/<id>/execute (token)": [
+            post(f"/conversations/fuzz-x{k % 50}/execute", b, token=RASA_TOKEN)
+            for k, b in enumerate(_collect(st.one_of(execute_bodies.map(_json), raw), n))
+        ],
+        "POST /conversations/<id>/trigger_intent (token)": [
+            post(f"/conversations/fuzz-t{k % 50}/trigger_intent", b, token=RASA_TOKEN)
+            for k, b in enumerate(_collect(st.one_of(trigger_bodies.map(_json), raw), n))
+        ],
+        "POST /conversations/<id>/predict (token)": [
+            post(f"/conversations/{quote(i.encode('utf-8', 'surrogatepass'), safe='')}/predict", b"", token=RASA_TOKEN)
+            for i in _collect(ids, n)
+        ],
+        "PUT /model (token, junk)": [
+            (lambda body: lambda: session.put(base + "/model", data=body, params={"token": RASA_TOKEN}, timeout=60))(b)
+            for b in _collect(st.one_of(json_values.filter(lambda v: not isinstance(v, dict)).map(_json), raw), n)
         ],
     }
     report = {}
