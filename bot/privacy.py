@@ -100,10 +100,11 @@ class Sealer:
         return SEALED + self._fernet.encrypt(text.encode("utf-8")).decode("ascii")
 
     def unseal(self, value: Any) -> Any:
-        """The value sealed; anything not sealed as it is; None for a seal this secret did not make."""
+        """The value sealed; anything not sealed as it is; None for a seal this secret did not make
+        (or any other text behind the prefix: it is never taken for the value itself)."""
         from cryptography.fernet import InvalidToken
 
-        if not is_sealed(value):
+        if not (isinstance(value, str) and value.startswith(SEALED)):
             return value
         try:
             return self._fernet.decrypt(value[len(SEALED) :].encode("ascii")).decode("utf-8")

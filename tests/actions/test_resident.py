@@ -11,7 +11,7 @@ from actions.converse import STATE_SLOT, ActionConverse
 from bot import runtime
 from bot.conversation.dialogue import NOT_SURE
 from bot.leads import StaffRole
-from bot.privacy import SEALED
+from bot.privacy import SEALED, Sealer
 from tests.fixtures.trackers import message
 
 
@@ -84,10 +84,13 @@ async def test_the_phone_waiting_for_its_lead_is_carried_sealed_and_leaves_with_
     admin, _ = runtime.staff_service().create("管理员", "市民政局", "22", StaffRole.admin)
     lead, _ = runtime.lead_service().get(dispatcher.messages[-1]["custom"]["lead_id"], admin)
     assert lead.contact_phone == "13912345678"  # opened for the lead, which holds it with consent
-    # A seal another secret made does not open: the phone is asked for again, nothing is guessed.
-    forged = {**waiting, "emergency": {**waiting["emergency"], "phone": SEALED + "bm90IGEgdG9rZW4="}}
-    asked, _, _ = await say("长春市朝阳区前进街道", forged, sender="resident-seal-2", message_id="seal-5")
-    assert "手机号" in texts(asked)
+    # A seal another secret made, or text behind the prefix, does not open: the phone is asked for
+    # again, nothing is guessed or filed.
+    for n, forged_phone in enumerate((Sealer(b"another secret").seal("13912345678"), SEALED + "not a token")):
+        emergency = {**waiting["emergency"], "phone": forged_phone, "message_id": f"forged-{n}"}
+        forged = {**waiting, "emergency": emergency}
+        asked, _, _ = await say("长春市朝阳区前进街道", forged, sender=f"resident-seal-{n}", message_id=f"seal-{n}")
+        assert "手机号" in texts(asked), texts(asked)
 
 
 async def test_an_emergency_without_consent_is_filed_without_contact(configured):
