@@ -145,7 +145,7 @@ def check_body(method: str, path: str, content_type: str, body: bytes) -> Option
     elif path == "/model":  # PUT: where to load a model from
         refusal = _object(value)
     elif path.startswith("/conversations/") and path.endswith("/messages"):
-        refusal = _fields(value, text=("text", True), sender=("sender", False)) or _objects(value, "parse_data")
+        refusal = _fields(value, text=("text", True), sender=("sender", False)) or _parse_data(value.get("parse_data"))
     elif path.startswith("/conversations/") and path.endswith("/execute"):
         refusal = _names(value, "name", "policy") or _number(value, "confidence")
     elif path.startswith("/conversations/") and path.endswith("/trigger_intent"):
@@ -190,6 +190,28 @@ def _objects(value: Any, *names: str) -> Optional[Refusal]:
     for name in names:
         if value.get(name) is not None and not isinstance(value[name], dict):
             return Refusal(400, f"invalid_{name}", f"{name}: must be an object", f"{name} 应为 JSON 对象")
+    return None
+
+
+def _parse_data(parse: Any) -> Optional[Refusal]:
+    """An NLU result given instead of the NLU's: the keys Rasa reads from one without checking."""
+    if parse is None:
+        return None
+    bad = Refusal(
+        400,
+        "invalid_parse_data",
+        "parse_data: an object with text, intent {name, confidence?} and entities [{entity, value}]",
+        "parse_data 格式无效",
+    )
+    if not isinstance(parse, dict) or not isinstance(parse.get("text"), str):
+        return bad
+    intent, entities = parse.get("intent"), parse.get("entities")
+    if not isinstance(intent, dict) or not isinstance(intent.get("name"), str) or _number(intent, "confidence"):
+        return bad
+    if not isinstance(entities, list) or not all(
+        isinstance(e, dict) and isinstance(e.get("entity"), str) and "value" in e for e in entities
+    ):
+        return bad
     return None
 
 

@@ -79,6 +79,17 @@ def test_what_a_resident_or_program_sends_passes(body):
         ("/conversations/x/messages", '{"text": null, "sender": "user"}', "invalid_text"),
         ("/conversations/x/tracker/events", '[{"event": "action", "name": "\\ud800"}]', "invalid_body"),
         ("/conversations/x/messages", '{"text": "hi", "sender": "user", "parse_data": 5}', "invalid_parse_data"),
+        # Rasa reads parse_data["intent"] unchecked: a KeyError, then its own 500.
+        (
+            "/conversations/x/messages",
+            '{"text": "hi", "parse_data": {"text": "hi", "entities": []}}',
+            "invalid_parse_data",
+        ),
+        (
+            "/conversations/x/messages",
+            '{"text": "hi", "parse_data": {"text": "hi", "intent": {"name": "greet"}, "entities": [5]}}',
+            "invalid_parse_data",
+        ),
         ("/conversations/x/execute", '{"name": 5}', "invalid_name"),
         ("/conversations/x/execute", '{"name": "action_listen", "policy": 5}', "invalid_policy"),
         ("/conversations/x/execute", '{"name": "action_listen", "confidence": "x"}', "invalid_confidence"),
