@@ -71,6 +71,19 @@ def openapi_document() -> dict:
             "specialised_assistance": {"type": "array", "items": {"type": "object"}},
             "temporary_assistance": {"type": "array", "items": {"type": "object"}},
             "parameters": {"type": "array", "items": {"type": "object"}},
+            "standard": {
+                "type": "object",
+                "nullable": True,
+                "description": "the 低保标准 used: value, region it came from, basis (standard|floor|average), "
+                "grade (A|B|C), source, url, quote, origin (seed|staff|stated)",
+            },
+            "standard_used": {"type": "string", "nullable": True, "description": "that standard in plain Chinese"},
+            "standard_ranges": {
+                "type": "object",
+                "nullable": True,
+                "description": "where the standard used is a floor, an average or old: the ranges of the real "
+                "standard at which the verdict changes ({primary, low, high, low_included}) and their text",
+            },
             "uses_example_values": {"type": "boolean"},
             "notes": {"type": "array", "items": {"type": "string"}},
             "trace": {"type": "array", "items": {"type": "string"}},

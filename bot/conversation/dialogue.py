@@ -726,7 +726,16 @@ def _is_policy_question(text: str, intent: Optional[str]) -> bool:
     return is_question(text) and not _ELIGIBILITY_ASK.search(text) and intent == "ask_policy"
 
 
-_SHOWN = ("region", "area", "size", "monthly_income", "assets_within_limit", "rigid_expense_12m", "income_12m")
+_SHOWN = (
+    "region",
+    "area",
+    "size",
+    "monthly_income",
+    "assets_within_limit",
+    "rigid_expense_12m",
+    "income_12m",
+    "local_standard",
+)
 
 
 def _known(state: Optional[Dict[str, Any]]) -> Dict[str, Any]:

@@ -138,9 +138,27 @@ def _ages(text: str, size: Optional[int]) -> Dict[str, int]:
     return {"members[0].age": age}
 
 
+# “俺们这低保标准是八百”: the place's standard as the resident knows it, never their income.
+_LOCAL_STANDARD = re.compile(r"(?:低保|保障)(?:的)?(?:标准|线)(?:是|为|有|才|就|大概|差不多|每月|一个月|每人|每个月|[:：\s])*")
+
+
+def local_standard_in(text: str) -> Tuple[Optional[Decimal], str]:
+    """The 低保标准 a message states (an amount right after 低保标准), and the text without that clause."""
+    for match in _LOCAL_STANDARD.finditer(text):
+        clause = re.split(r"[，,。；;！!？?\s]", text[match.end() :], maxsplit=1)[0]
+        sums = find_money(clause)
+        if sums and sums[0].start <= 2 and sums[0].period != "day":
+            amount = sums[0].monthly() or sums[0].amount
+            return amount, text[: match.start()] + text[match.end() + len(clause) :]
+    return None, text
+
+
 def facts_in(text: str) -> Dict[str, Any]:
     """Household facts stated anywhere in a message (a field → value map; members as members[0].age)."""
     facts: Dict[str, Any] = {}
+    standard, text = local_standard_in(text)
+    if standard is not None and standard > 0:
+        facts["local_standard"] = standard.quantize(Decimal("0.01"))
     size = household_size(text)
     if size:
         facts["size"] = size

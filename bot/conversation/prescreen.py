@@ -24,7 +24,8 @@ from bot.eligibility.result import ScreeningResult, Verdict
 
 REGION_QUESTION = "您家在哪个省、哪个市（县）？各地低保标准不同，我按当地的标准帮您算。"
 NOT_UNDERSTOOD = "抱歉，这个回答我没看明白。"
-UNKNOWN_REGION_NOTE = "暂时没有您所在地区的参数，先按全国基准和示例数值估算，结果以当地公布的标准为准。"
+UNKNOWN_REGION_NOTE = "不知道您在哪个地区，先按全国平均的低保标准估算，结果以当地公布的标准为准。"
+ASK_LOCAL_STANDARD = "您知道当地的低保标准吗？告诉我（比如“我们这低保标准是每月800元”），我按它再算一遍。"
 WHERE_TO_APPLY = (
     "去哪里申请：向户籍所在地或经常居住地的乡镇人民政府（街道办事处）提出申请，"
     "也可以请村（居）委会协助、在当地“一网通办”平台网上申请，或拨打12345政务服务便民热线。"
@@ -202,6 +203,8 @@ def describe_fact(field: str, value: Any) -> str:
         return f"过去12个月必需开支{_amount(value)}元"
     if field == "income_12m":
         return f"过去12个月总收入{_amount(value)}元"
+    if field == "local_standard":
+        return f"当地低保标准每月{_amount(value)}元"
     return ""
 
 
@@ -209,7 +212,7 @@ def _amount(value: Any) -> str:
     return f"{Decimal(str(value)).normalize():f}"
 
 
-UNDERSTOOD_FIELDS = ("region", "area", "size", "monthly_income", "income_12m", "rigid_expense_12m")
+UNDERSTOOD_FIELDS = ("region", "area", "size", "monthly_income", "income_12m", "rigid_expense_12m", "local_standard")
 
 
 def understood_line(state: Dict[str, Any]) -> str:
@@ -238,19 +241,28 @@ def render_verdict(result: ScreeningResult, state: Optional[Dict[str, Any]] = No
         lines.append(understood)
     if state is not None and state["household"].get("region") == ROOT_REGION:
         lines.append(UNKNOWN_REGION_NOTE)
+    if result.standard is not None:
+        lines.append(f"（{result.standard.in_words(result.date)}。）")
+    if result.standard_ranges is not None:
+        lines.append(result.standard_ranges.text + ASK_LOCAL_STANDARD)
     citations: List[str] = []
-    shown = [f for f in result.findings if f.verdict is Verdict.eligible]
-    if result.primary is None:
-        shown = [f for f in result.findings if f.rule in HOUSEHOLD_LAYERS and f.verdict is Verdict.not_eligible][
-            :1
-        ] + shown
+    # Each layer ruled out before the one that applies (all of them when none does) says why.
+    order = ("tekun",) + HOUSEHOLD_LAYERS
+    last = order.index(result.primary) if result.primary in order else len(order)
+    ruled_out = [
+        f
+        for f in result.findings
+        if f.member is None and f.rule in order[:last] and f.verdict is Verdict.not_eligible
+    ]
+    shown = ruled_out + [f for f in result.findings if f.verdict is Verdict.eligible]
     for finding in shown:
         who = (
             ""
             if finding.member is None or (state and state["household"].get("size") == 1)
             else f"（第{finding.member + 1}位家庭成员）"
         )
-        lines.append(f"· {finding.name}{who}：{finding.reason}")
+        verdict = "不符合，" if finding.verdict is Verdict.not_eligible else ""
+        lines.append(f"· {finding.name}{who}：{verdict}{finding.reason}")
         for key, value in finding.amounts.items():
             lines.append(f"  {_AMOUNT_WORDS.get(key, key)}{value.normalize():f}元（估算）")
         citations += [c for c in finding.citations if c not in citations]

@@ -21,7 +21,17 @@ from bot.eligibility.inputs import Area, DisabilityKind, EmergencyKind, Employme
 from bot.eligibility.logic import Cond, all_of, any_of, negate
 from bot.eligibility.parameters import ParameterValue, RegionBook, load_regions
 from bot.eligibility.questions import question_for
-from bot.eligibility.result import CATEGORY_NAMES, LOCAL_STANDARD, Amount, Assistance, Finding, ScreeningResult, Verdict
+from bot.eligibility.result import (
+    CATEGORY_NAMES,
+    LOCAL_STANDARD,
+    Amount,
+    Assistance,
+    Finding,
+    ScreeningResult,
+    StandardRange,
+    StandardRanges,
+    Verdict,
+)
 from bot.knowledge.assistance import catalogues
 from bot.knowledge.rules import disability_rules, eligibility_citations
 
@@ -112,11 +122,21 @@ class _Screening:
         return value
 
     @cached_property
+    def standard_value(self) -> Optional[ParameterValue]:
+        """The 低保标准 used: the household's stated local one, else the nearest region's (district →
+        city → province → national average)."""
+        if self.h.area is None:
+            return None
+        name = "dibao_standard_urban" if self.h.area is Area.urban else "dibao_standard_rural"
+        if self.h.local_standard is not None:
+            return stated_standard(name, Decimal(self.h.local_standard), self.on)
+        return self.param(name)
+
+    @cached_property
     def _standard(self) -> Tuple[Optional[Decimal], Tuple[str, ...]]:
         if self.h.area is None:
             return None, ("area",)
-        name = "dibao_standard_urban" if self.h.area is Area.urban else "dibao_standard_rural"
-        return self.param(name).value, ()
+        return self.standard_value.value, ()
 
     def standard(self) -> Tuple[Optional[Decimal], Tuple[str, ...]]:
         return self._standard
@@ -351,10 +371,12 @@ class _Screening:
         return _finding(
             "near_dibao",
             _cite("near_dibao"),
+            # The reason named is the first part that fails: a household ruled out of 低保 by its
+            # assets is told that the assets rule it out here too, not that it belongs to 低保.
             [
-                (negate(self.pc_below()), "人均收入低于低保标准，应按低保认定。"),
                 (self.pc_below("near_dibao_multiplier"), f"人均收入达到低保标准的{k}倍或以上。"),
                 (self.assets(), "家庭财产超出当地规定。"),
+                (negate(self.pc_below()), "人均收入低于低保标准，应按低保认定。"),
             ],
             eligible=f"家庭人均收入不低于低保标准、低于低保标准的{k}倍，财产符合规定。",
             unknown="还需要了解家庭人口、收入、城乡类别或财产情况。",
@@ -391,10 +413,10 @@ class _Screening:
             "rigid_expense",
             _cite("rigid_expense"),
             [
-                (above_k, "人均收入低于边缘家庭上限，按前面的类别认定。"),
                 (below_disposable, "人均收入不低于上年度当地居民人均可支配收入。"),
                 (heavy, f"近12个月刚性支出未超过家庭收入的{r * 100:.0f}%。"),
                 (self.assets(), "家庭财产超出当地规定。"),
+                (above_k, "人均收入低于边缘家庭上限，按前面的类别认定。"),
             ],
             eligible=share,
             unknown="还需要了解家庭收入、城乡类别、近12个月的刚性支出和收入或财产情况。",
@@ -502,7 +524,8 @@ class _Screening:
                 _money(months.value * standard.value),
                 f"按{count}个月的{standard.label}（{_yuan(standard.value)}/月）",
                 (months, standard),
-                at_least=not epidemic,
+                at_least=not epidemic or standard.basis == "floor",
+                on=self.on,
             )
         if type_id == "emergency":
             advance = self.param("advance_relief_amount", required=False)
@@ -557,6 +580,10 @@ class _Screening:
         for item in temporary:
             self.trace.append(f"临时救助：{item.name}。{item.note}金额：{item.amount.describe()}。")
 
+        ranges = self.standard_ranges(primary, decided)
+        if ranges is not None:
+            self.trace.append(ranges.text)
+
         undecided = [f for f in findings if f.verdict is Verdict.need_info]
         missing: List[str] = []
         for f in blocking + undecided:
@@ -577,7 +604,36 @@ class _Screening:
             temporary_assistance=temporary,
             parameters=sorted(self.used.values(), key=lambda p: p.name),
             trace=self.trace,
+            standard=self.standard_value,
+            standard_ranges=ranges,
         )
+
+    def standard_ranges(self, primary: Optional[str], decided: bool) -> Optional[StandardRanges]:
+        """Where the 低保标准 used is not this place's current published value (a floor, an average, an
+        old value), the values of the real standard S at which the verdict changes: with per-capita
+        income I and edge multiplier m, 低保 if S > I, 边缘 if I/m < S ≤ I, neither if S ≤ I/m. A floor
+        F rules out S < F. None when the value is exact, or income, area or assets already settle it."""
+        used = self.standard_value
+        pc, _ = self.per_capita()
+        if used is None or pc is None or used.exact(self.on) or self.h.assets_within_limit is False:
+            return None
+        if primary == "tekun":
+            return None
+        m = self.param("near_dibao_multiplier").value
+        floor = used.value if used.basis == "floor" else None
+        pc, edge = _money(pc), _money(pc / m)
+        possible: List[StandardRange] = []
+        for layer, low, high in (("dibao", pc, None), ("near_dibao", edge, pc), (None, None, edge)):
+            if floor is not None and high is not None and high < floor:
+                continue  # the standard is at least the floor: this range cannot be
+            if floor is not None and (low is None or low < floor):
+                low, low_included = floor, True
+            else:
+                low_included = False
+            possible.append(StandardRange(layer, low, high, low_included))
+        if len(possible) < 2:
+            return None  # every standard it could be gives the same verdict
+        return StandardRanges(used, pc, m, possible, self.h.assets_within_limit is None)
 
     def _next_question(self, blocking: List[Finding], undecided: List[Finding]):
         """The one input that settles the most: first those blocking the primary result, then the rest."""
@@ -598,6 +654,11 @@ _VERDICT_WORDS = {Verdict.eligible: "可能符合", Verdict.not_eligible: "不�
 
 def _name(category: Optional[str]) -> str:
     return CATEGORY_NAMES[category] if category else ""
+
+
+def stated_standard(name: str, value: Decimal, on: dt.date) -> ParameterValue:
+    """A 低保标准 the resident (or the operator) says is their place's: used as exact for this screening."""
+    return ParameterValue(name, value, on, "居民告知的当地标准", False, "", "当地", origin="stated")
 
 
 def screen(household: Household, on: Optional[dt.date] = None, book: Optional[RegionBook] = None) -> ScreeningResult:

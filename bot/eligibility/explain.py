@@ -19,6 +19,10 @@ def explain(result: ScreeningResult) -> str:
     lines: List[str] = ["【判断过程】"]
     lines += [f"{i}. {step}" for i, step in enumerate(result.trace, 1)]
     lines += ["", "【结果】", result.summary]
+    if result.standard is not None:
+        lines.append(f"{result.standard.in_words(result.date)}。")
+    if result.standard_ranges is not None:
+        lines.append(result.standard_ranges.text)
     for f in result.findings:
         who = f"（第{f.member + 1}位成员）" if f.member is not None else ""
         lines.append(f"- {f.name}{who}：{_WORDS[f.verdict]}。{f.reason}")

@@ -120,6 +120,9 @@ class Household(BaseModel):
     income_12m: Optional[Money] = None
     status: Optional[Status] = None
     emergency: Optional[Emergency] = None
+    # The place's 低保标准 for the household's area as the resident knows it (元/人·月); used instead of
+    # the stored value, which for most places is a floor, an average or an old figure.
+    local_standard: Optional[condecimal(gt=0, max_digits=8, decimal_places=2)] = None
 
     class Config:
         extra = "forbid"

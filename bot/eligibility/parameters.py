@@ -30,16 +30,56 @@ class ParameterValue:
     source: str
     example: bool
     region: str  # the region whose file set it
+    region_name: str = ""
+    basis: str = "standard"  # standard | floor (the local value is at least this) | average
+    grade: Optional[str] = None  # A official · B news or reprint · C aggregator or mirror
+    url: Optional[str] = None
+    quote: Optional[str] = None
+    note: Optional[str] = None
+    origin: str = "seed"  # seed (the reviewed files), staff (entered in the console) or stated (by the resident)
 
     @property
     def label(self) -> str:
         return CATALOGUE[self.name].label
 
+    def stale(self, on: dt.date) -> bool:
+        """In force for longer than its parameter is usually left unchanged (knowledge/parameters.yaml)."""
+        months = CATALOGUE[self.name].stale_after_months
+        if months is None:
+            return False
+        return (on.year - self.since.year) * 12 + (on.month - self.since.month) - (on.day < self.since.day) >= months
+
+    def exact(self, on: dt.date) -> bool:
+        """The value itself, published for this place and current: a verdict on it needs no ranges."""
+        return self.basis == "standard" and not self.example and not self.stale(on)
+
+    def in_words(self, on: dt.date) -> str:
+        """Which value a verdict used, in a resident's words ("按吉林省长春市2024年1月起的城市低保最低
+        指导标准770元（当地标准不低于此）")."""
+        amount = f"{self.value.normalize():f}元"
+        label = self.label
+        if self.origin == "stated":
+            return f"按您说的当地{label}{amount}"
+        if self.basis == "floor":
+            text = f"{label.replace('标准', '最低指导标准')}{amount}（当地标准不低于此）"
+        elif self.basis == "average":
+            text = f"{label.replace('标准', '平均标准')}{amount}（各地标准不同）"
+        else:
+            text = f"{label}{amount}"
+        text = f"按{self.region_name}{self.since.year}年{self.since.month}月起的{text}"
+        if self.stale(on):
+            text += f"，这是{self.since.year}年的数值，现行标准可能已经调整"
+        if self.grade == "C":
+            text += "，来源为转载或汇总网站，以官方公布为准"
+        return text
+
     def describe(self) -> str:
         spec = CATALOGUE[self.name]
         shown = f"{self.value.normalize():f}{spec.unit}" if spec.kind != "ratio" else f"{self.value * 100:.0f}%"
         flag = "（示例值，以当地公布标准为准）" if self.example else ""
-        return f"{spec.label} {shown}，{self.since:%Y-%m-%d}起，依据：{self.source}{flag}"
+        kind = {"floor": "（最低指导标准，当地不低于此）", "average": "（平均标准）"}.get(self.basis, "")
+        grade = f"（来源等级{self.grade}）" if self.grade else ""
+        return f"{spec.label} {shown}{kind}，{self.since:%Y-%m-%d}起，依据：{self.source}{grade}{flag}"
 
     def to_dict(self) -> dict:
         return {
@@ -51,7 +91,15 @@ class ParameterValue:
             "source": self.source,
             "example": self.example,
             "region": self.region,
+            "region_name": self.region_name,
+            "basis": self.basis,
+            "grade": self.grade,
+            "url": self.url,
+            "quote": self.quote,
+            "note": self.note,
+            "origin": self.origin,
         }
+
 
 
 class RegionBook:
@@ -106,7 +154,20 @@ class RegionBook:
             in_force = [v for v in region.parameters.get(name, ()) if v.since <= on]
             if in_force:
                 v = in_force[-1]
-                return ParameterValue(name, v.value, v.since, v.source, v.example, region.code)
+                return ParameterValue(
+                    name,
+                    v.value,
+                    v.since,
+                    v.source,
+                    v.example,
+                    region.code,
+                    region.name,
+                    v.basis,
+                    v.grade,
+                    v.url,
+                    v.quote,
+                    v.note,
+                )
         return None
 
     def values(self, code: str, on: dt.date) -> Dict[str, ParameterValue]:

@@ -8,13 +8,13 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Dict, List, Optional, Tuple
 
-from bot.eligibility.parameters import ParameterValue
+from bot.eligibility.parameters import CATALOGUE, ParameterValue
 
 DISCLAIMER = (
     "以上是初步判断，不是审批结果：是否符合条件、救助金额多少，由民政部门经家庭经济状况核对和入户调查后认定，"
     "金额以当地公布的标准为准。"
 )
-EXAMPLE_NOTICE = "本次判断用到了示例参数（未找到当地公布的数值），结果仅供参考，以当地公布的标准为准。"
+EXAMPLE_NOTICE = "其中{labels}是示例值（未找到当地公布的数值），涉及它的判断仅供参考，以当地公布的标准为准。"
 
 
 class Verdict(str, enum.Enum):
@@ -85,10 +85,19 @@ class Amount:
     parameters: Tuple[ParameterValue, ...] = ()
     at_least: bool = False
     per_person: bool = True
+    on: Optional[dt.date] = None  # the screening's date, to tell an old standard from a current one
 
     @property
     def example(self) -> bool:
         return any(p.example for p in self.parameters)
+
+    @property
+    def approximate(self) -> bool:
+        """Rests on an average or an old value: the place's own current standard decides."""
+        return any(
+            CATALOGUE[p.name].sourced and (p.basis == "average" or (self.on is not None and p.stale(self.on)))
+            for p in self.parameters
+        )
 
     def describe(self) -> str:
         """One short Chinese phrase, the same in the reply and the explanation."""
@@ -96,7 +105,11 @@ class Amount:
             return self.formula
         shown = f"{self.value.normalize():f}元" + ("/人" if self.per_person else "")
         text = f"{'不低于' if self.at_least else '约'}{shown}（{self.formula}）"
-        return text + ("，示例值，以当地公布标准为准" if self.example else "")
+        if self.example:
+            text += "，示例值，以当地公布标准为准"
+        elif self.approximate:
+            text += "，按平均或往年标准估算，以当地现行标准为准"
+        return text
 
     def to_dict(self) -> dict:
         return {
@@ -105,6 +118,7 @@ class Amount:
             "at_least": self.at_least,
             "formula": self.formula,
             "example": self.example,
+            "approximate": self.approximate,
             "parameters": [p.to_dict() for p in self.parameters],
             "text": self.describe(),
         }
@@ -125,6 +139,76 @@ class Assistance:
         return data
 
 
+def _yuan(value: Decimal) -> str:
+    return f"{value.quantize(Decimal('0.01')).normalize():f}元"
+
+
+_RANGE_VERDICTS = {"dibao": "可能符合低保", "near_dibao": "属于低保边缘家庭", None: "暂不符合低保和低保边缘"}
+
+
+@dataclass(frozen=True)
+class StandardRange:
+    """The real 低保标准 S in (low, high] gives the verdict `primary` (None: neither 低保 nor 边缘);
+    `low_included` where the low end is a floor S can equal."""
+
+    primary: Optional[str]
+    low: Optional[Decimal]
+    high: Optional[Decimal]
+    low_included: bool = False
+
+    def words(self) -> str:
+        if self.low is None:
+            return f"不高于{_yuan(self.high)}"
+        if self.high is None:
+            return f"{'不低于' if self.low_included else '高于'}{_yuan(self.low)}"
+        return f"在{_yuan(self.low)}到{_yuan(self.high)}之间"
+
+    def to_dict(self) -> dict:
+        return {
+            "primary": self.primary,
+            "low": float(self.low) if self.low is not None else None,
+            "high": float(self.high) if self.high is not None else None,
+            "low_included": self.low_included,
+        }
+
+
+@dataclass(frozen=True)
+class StandardRanges:
+    """How the verdict depends on a 低保标准 that is not known exactly (ELIGIBILITY.md §3.2–3.3)."""
+
+    used: ParameterValue
+    per_capita: Decimal
+    multiplier: Decimal
+    ranges: List[StandardRange]
+    conditional_on_assets: bool  # assets not yet known: the ranges hold if they are within the limit
+
+    @property
+    def text(self) -> str:
+        m = f"{self.multiplier.normalize():f}"
+        parts = []
+        for r in self.ranges:
+            verdict = _RANGE_VERDICTS[r.primary]
+            if r.primary == "near_dibao":
+                verdict += f"（边缘家庭按低保标准的{m}倍以内）"
+            parts.append(f"{r.words()}，{verdict}")
+        head = "在财产符合规定的前提下，" if self.conditional_on_assets else ""
+        return (
+            f"{head}您家人均每月{_yuan(self.per_capita)}：如果当地{self.used.label}"
+            + "；".join(parts)
+            + "。"
+        )
+
+    def to_dict(self) -> dict:
+        return {
+            "parameter": self.used.to_dict(),
+            "per_capita": float(self.per_capita),
+            "multiplier": float(self.multiplier),
+            "ranges": [r.to_dict() for r in self.ranges],
+            "conditional_on_assets": self.conditional_on_assets,
+            "text": self.text,
+        }
+
+
 @dataclass
 class ScreeningResult:
     region: str
@@ -139,6 +223,8 @@ class ScreeningResult:
     temporary_assistance: List[Assistance]
     parameters: List[ParameterValue]
     trace: List[str]
+    standard: Optional[ParameterValue] = None  # the 低保标准 the verdict used
+    standard_ranges: Optional[StandardRanges] = None  # set where that standard is not known exactly
 
     @property
     def uses_example_values(self) -> bool:
@@ -147,8 +233,9 @@ class ScreeningResult:
     @property
     def notes(self) -> List[str]:
         notes = [DISCLAIMER]
-        if self.uses_example_values:
-            notes.append(EXAMPLE_NOTICE)
+        examples = "、".join(dict.fromkeys(p.label for p in self.parameters if p.example))
+        if examples:
+            notes.append(EXAMPLE_NOTICE.format(labels=examples))
         return notes
 
     @property
@@ -174,6 +261,9 @@ class ScreeningResult:
             "specialised_assistance": [a.to_dict() for a in self.specialised_assistance],
             "temporary_assistance": [a.to_dict() for a in self.temporary_assistance],
             "parameters": [p.to_dict() for p in self.parameters],
+            "standard": self.standard.to_dict() if self.standard else None,
+            "standard_used": self.standard.in_words(self.date) if self.standard else None,
+            "standard_ranges": self.standard_ranges.to_dict() if self.standard_ranges else None,
             "uses_example_values": self.uses_example_values,
             "notes": self.notes,
             "trace": self.trace,

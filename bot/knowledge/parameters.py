@@ -4,9 +4,9 @@ kind, unit, Chinese label and description (the metadata; the values live in know
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Dict, Literal
+from typing import Dict, Literal, Optional
 
-from pydantic import BaseModel, constr
+from pydantic import BaseModel, conint, constr
 
 from bot.knowledge.files import KNOWLEDGE_DIR, validated
 
@@ -20,6 +20,8 @@ class ParameterSpec:
     unit: str
     label: str  # Chinese, as shown to people
     description: str = ""
+    sourced: bool = False  # values are published figures: each needs its grade and quote, never an example
+    stale_after_months: Optional[int] = None  # a value older than this is likely superseded
 
 
 class _Entry(BaseModel):
@@ -27,6 +29,8 @@ class _Entry(BaseModel):
     unit: constr(strip_whitespace=True)
     label: constr(strip_whitespace=True, min_length=1)
     description: constr(strip_whitespace=True, min_length=1)
+    sourced: bool = False
+    stale_after_months: Optional[conint(gt=0)] = None
 
     class Config:
         extra = "forbid"
@@ -34,7 +38,7 @@ class _Entry(BaseModel):
 
 def load_catalogue() -> Dict[str, ParameterSpec]:
     entries = validated(CATALOGUE_FILE, Dict[constr(regex=r"^[a-z][a-z0-9_]*\Z"), _Entry])
-    return {name: ParameterSpec(e.kind, e.unit, e.label, e.description) for name, e in entries.items()}
+    return {name: ParameterSpec(e.kind, e.unit, e.label, e.description, e.sourced, e.stale_after_months) for name, e in entries.items()}
 
 
 # Read once at import, as the Python table it replaces was: every region file and article is checked

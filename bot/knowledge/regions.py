@@ -23,12 +23,21 @@ class ParameterError(KnowledgeFileError):
     """A region file is wrong."""
 
 
+BASES = ("standard", "floor", "average")  # the local value itself; a minimum it is at least; an average over places
+GRADES = ("A", "B", "C")  # official page or document; news or reprint; aggregator or mirror
+
+
 @dataclass(frozen=True)
 class DatedValue:
     since: dt.date
     value: Decimal
     source: str
     example: bool
+    basis: str = "standard"
+    grade: Optional[str] = None
+    url: Optional[str] = None
+    quote: Optional[str] = None
+    note: Optional[str] = None
 
 
 @dataclass(frozen=True)
@@ -98,7 +107,7 @@ def _parse_region(path: Path) -> Region:
             key = f"{name}[{i}]"
             if not isinstance(entry, dict):
                 raise ParameterError(file, key, "must be a mapping with since, value and source")
-            extra = set(entry) - {"since", "value", "source", "example"}
+            extra = set(entry) - {"since", "value", "source", "example", "basis", "grade", "url", "quote", "note"}
             if extra:
                 raise ParameterError(file, f"{key}.{sorted(extra)[0]}", "unknown key")
             since = entry.get("since")
@@ -115,7 +124,25 @@ def _parse_region(path: Path) -> Region:
             example = entry.get("example", False)
             if not isinstance(example, bool):
                 raise ParameterError(file, f"{key}.example", "must be true or false")
-            dated.append(DatedValue(since, value, source.strip(), example))
+            texts = {}
+            for optional in ("url", "quote", "note"):
+                text = entry.get(optional)
+                if text is not None and (not isinstance(text, str) or not text.strip()):
+                    raise ParameterError(file, f"{key}.{optional}", "must be a non-empty string")
+                texts[optional] = text.strip() if text else None
+            basis = entry.get("basis", "standard")
+            if basis not in BASES:
+                raise ParameterError(file, f"{key}.basis", f"must be one of {', '.join(BASES)}, got {basis!r}")
+            grade = entry.get("grade")
+            if grade is not None and grade not in GRADES:
+                raise ParameterError(file, f"{key}.grade", f"must be one of {', '.join(GRADES)}, got {grade!r}")
+            if spec.sourced and not example and (grade is None or not texts["quote"]):
+                raise ParameterError(
+                    file, key, "a published standard needs its grade (A/B/C) and the quoted sentence it rests on"
+                )
+            if spec.sourced and example:
+                raise ParameterError(file, key, "a standard is published or absent: example values are not kept")
+            dated.append(DatedValue(since, value, source.strip(), example, basis, grade, **texts))
         dated.sort(key=lambda v: v.since)
         for earlier, later in zip(dated, dated[1:], strict=False):
             if earlier.since == later.since:

@@ -53,10 +53,14 @@ async def test_dibao_estimate_and_sources(client):
     resp = await client.post("/api/v1/screenings?date=2026-11-23", json=WORKED[0][0])
     body = await resp.json()
     dibao = next(f for f in body["findings"] if f["rule"] == "dibao")
-    assert dibao["amounts"]["estimated_monthly"] == 480
+    assert dibao["amounts"]["estimated_monthly"] == 480  # (吉林's lowest floor 560 − 400) × 3
     assert dibao["citations"]
     used = {p["name"]: p for p in body["parameters"]}
-    assert used["dibao_standard_urban"]["example"] is True
+    standard = used["dibao_standard_urban"]
+    assert (standard["example"], standard["basis"], standard["grade"], standard["region"]) == (False, "floor", "C", "220000")
+    assert standard["quote"] and standard["url"]
+    assert body["standard"]["value"] == 560 and "不低于" in body["standard_used"]
+    assert body["standard_ranges"] is None  # 400 per person is below the floor: 低保 whatever the standard
     assert "001_9f98747db78547d3.txt" in used["near_dibao_multiplier"]["source"]
 
 

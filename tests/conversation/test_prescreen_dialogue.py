@@ -25,7 +25,8 @@ EXAMPLES = {
     "rigid_expense": (
         "帮我测一下",
         {
-            "region": "长春",
+            # 1500 per person: above 吉林's 2× of its lowest floor 560 (长春's own floor, 770, would make it 边缘)
+            "region": "吉林省",
             "size": "4口人",
             "monthly_income": "每月六千",
             "area": "城镇",
@@ -74,7 +75,7 @@ def test_income_in_the_first_message_is_not_asked_again():
     _, asked = converse(*EXAMPLES["dibao"])
     assert "monthly_income" not in asked and "size" not in asked
     turn, _ = converse(*EXAMPLES["dibao"])
-    assert "480" in turn.reply  # (560 − 400) × 3, the estimate of §7
+    assert "1110" in turn.reply  # (770 − 400) × 3: §7's arithmetic on 长春's tier-1 floor
 
 
 def test_dont_know_is_unknown_and_not_asked_again():
@@ -115,4 +116,4 @@ def test_an_unknown_region_uses_the_national_baseline_and_says_so():
     assert turn.state["household"]["region"] == "CN"
     turn = prescreen.step(turn.state, "城里", on=ON)
     turn = prescreen.step(turn.state, "没超", on=ON)
-    assert turn.done and "全国基准" in turn.reply
+    assert turn.done and "全国平均" in turn.reply and "752元" in turn.reply

@@ -4,7 +4,10 @@ Each case: `name`, `date`, `input` (a household as the API takes it) and `output
 `decided`, `primary`, `findings` ({rule or rule[member]: verdict}), `amounts` ({rule.key: number}),
 `next_question` (a field name, or null), `missing_includes`, `temporary` (list of ids),
 `specialised_includes` (list of ids), `uses_example_values`, `temporary_amounts` ({id: amount, or null
-where the local standard decides}), `temporary_examples` ({id: whether the amount rests on an example}).
+where the local standard decides}), `temporary_examples` ({id: whether the amount rests on an example}), `temporary_at_least` and
+`temporary_approximate` ({id: whether the amount is a floor; rests on an average or old standard}),
+`standard` ({region, basis, value}: the 低保标准 used), `ranges` (list of [primary, low, high]: how the
+verdict depends on an inexact standard, or null where it does not).
 """
 
 from __future__ import annotations
@@ -62,7 +65,25 @@ def test_case(case):
         assert temporary[item].formula, item  # every type says how much, or who decides
     for item, example in expected.get("temporary_examples", {}).items():
         assert temporary[item].example is example, item
+    for item, at_least in expected.get("temporary_at_least", {}).items():
+        assert temporary[item].at_least is at_least, item
+    for item, approximate in expected.get("temporary_approximate", {}).items():
+        assert temporary[item].approximate is approximate, item
     for item in expected.get("specialised_includes", []):
         assert item in [a.id for a in result.specialised_assistance]
     if "uses_example_values" in expected:
         assert result.uses_example_values is expected["uses_example_values"]
+    if "standard" in expected:
+        used = result.standard
+        got = {"region": used.region, "basis": used.basis, "value": float(used.value)}
+        assert got == expected["standard"], got
+    if "ranges" in expected:
+        got = (
+            None
+            if result.standard_ranges is None
+            else [
+                [r.primary, None if r.low is None else float(r.low), None if r.high is None else float(r.high)]
+                for r in result.standard_ranges.ranges
+            ]
+        )
+        assert got == expected["ranges"], got

@@ -35,8 +35,39 @@ def test_every_untraced_amount_is_marked_example():
     for region in book.regions():
         for name, values in region.parameters.items():
             for v in values:
-                if not v.example:
+                if not v.example and not CATALOGUE[name].sourced:
                     assert ".txt" in v.source or "〔" in v.source or "《" in v.source, (region.file, name, v.source)
+
+
+def test_every_dibao_standard_is_a_graded_published_figure_with_its_quote():
+    """Issue #19: a 低保标准 is a sourced value, floor or average with its grade, or absent."""
+    book = load_regions()
+    seen = 0
+    for region in book.regions():
+        for name in ("dibao_standard_urban", "dibao_standard_rural"):
+            for v in region.parameters.get(name, ()):
+                seen += 1
+                where = (region.file, name, str(v.since))
+                assert not v.example, where
+                assert v.grade in ("A", "B", "C") and v.basis in ("standard", "floor", "average"), where
+                assert v.source and v.quote and v.url, where
+                assert 100 <= v.value <= 3000, where  # a monthly amount per person, not an annual one
+    assert seen >= 40
+    national = book.value("CN", "dibao_standard_urban", dt.date(2026, 12, 7))
+    assert (national.value, national.basis) == (752, "average")
+
+
+def test_a_standard_without_grade_or_quote_is_refused(regions):
+    write(
+        regions,
+        "999999.yaml",
+        'code: "999999"\nname: 测试\nparent: CN\nparameters:\n  dibao_standard_urban:\n'
+        "    - since: 2024-01-01\n      value: 800\n      source: 某市民政局\n",
+    )
+    with pytest.raises(ParameterError) as error:
+        load_regions(regions)
+    assert (error.value.file, error.value.key) == ("999999.yaml", "dibao_standard_urban[0]")
+    assert "grade" in error.value.reason
 
 
 @pytest.fixture
