@@ -139,7 +139,9 @@ def _ages(text: str, size: Optional[int]) -> Dict[str, int]:
 
 
 # “俺们这低保标准是八百”: the place's standard as the resident knows it, never their income.
-_LOCAL_STANDARD = re.compile(r"(?:低保|保障)(?:的)?(?:标准|线)(?:是|为|有|才|就|大概|差不多|每月|一个月|每人|每个月|[:：\s])*")
+_LOCAL_STANDARD = re.compile(
+    r"(?:低保|保障)(?:的)?(?:标准|线)(?:是|为|有|才|就|大概|差不多|每月|一个月|每人|每个月|[:：\s])*"
+)
 
 
 def local_standard_in(text: str) -> Tuple[Optional[Decimal], str]:

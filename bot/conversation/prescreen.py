@@ -241,18 +241,15 @@ def render_verdict(result: ScreeningResult, state: Optional[Dict[str, Any]] = No
         lines.append(understood)
     if state is not None and state["household"].get("region") == ROOT_REGION:
         lines.append(UNKNOWN_REGION_NOTE)
-    if result.standard is not None:
-        lines.append(f"（{result.standard.in_words(result.date)}。）")
-    if result.standard_ranges is not None:
-        lines.append(result.standard_ranges.text + ASK_LOCAL_STANDARD)
     citations: List[str] = []
     # Each layer ruled out before the one that applies (all of them when none does) says why.
     order = ("tekun",) + HOUSEHOLD_LAYERS
     last = order.index(result.primary) if result.primary in order else len(order)
+    if not result.decided:  # only those before the layer still waiting for an answer
+        waiting = [f.rule for f in result.findings if f.member is None and f.verdict is Verdict.need_info]
+        last = min([order.index(r) for r in waiting if r in order] + [last])
     ruled_out = [
-        f
-        for f in result.findings
-        if f.member is None and f.rule in order[:last] and f.verdict is Verdict.not_eligible
+        f for f in result.findings if f.member is None and f.rule in order[:last] and f.verdict is Verdict.not_eligible
     ]
     shown = ruled_out + [f for f in result.findings if f.verdict is Verdict.eligible]
     for finding in shown:
@@ -274,6 +271,10 @@ def render_verdict(result: ScreeningResult, state: Optional[Dict[str, Any]] = No
                 citations += [c for c in finding.citations if c not in citations]
         missing = "、".join(label_for(m, size) for m in result.missing[:3])
         lines.append(f"还缺少一些信息（{missing}），暂时没法判断。建议直接向乡镇（街道）申请，由工作人员核实。")
+    if result.standard is not None and result.decided:
+        lines.append(f"（{result.standard.in_words(result.date)}。）")
+    if result.standard_ranges is not None and result.decided:
+        lines.append(result.standard_ranges.text + ASK_LOCAL_STANDARD)
     if result.specialised_assistance:
         lines.append(
             "还可以了解的专项救助：" + "；".join(f"{a.name}（{a.department}）" for a in result.specialised_assistance)

@@ -621,11 +621,18 @@ class _Screening:
             return None
         m = self.param("near_dibao_multiplier").value
         floor = used.value if used.basis == "floor" else None
+        # Ranges outside what any place has published are not shown: a family with 4000 per person is
+        # not told "if the standard is above 4000 …", nor one with 250 "if it is below 167 …".
+        lowest, ceiling = self.book.span(used.name)
         pc, edge = _money(pc), _money(pc / m)
         possible: List[StandardRange] = []
         for layer, low, high in (("dibao", pc, None), ("near_dibao", edge, pc), (None, None, edge)):
             if floor is not None and high is not None and high < floor:
                 continue  # the standard is at least the floor: this range cannot be
+            if ceiling is not None and low is not None and low >= ceiling:
+                continue
+            if lowest is not None and high is not None and high < lowest:
+                continue
             if floor is not None and (low is None or low < floor):
                 low, low_included = floor, True
             else:

@@ -14,7 +14,7 @@ import re
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
-from typing import Dict, List, Mapping, Optional
+from typing import Dict, List, Mapping, Optional, Tuple
 
 from bot.knowledge.parameters import CATALOGUE, ParameterSpec
 from bot.knowledge.regions import REGIONS_DIR, ROOT_REGION, DatedValue, ParameterError, Region, read_regions
@@ -101,13 +101,13 @@ class ParameterValue:
         }
 
 
-
 class RegionBook:
     """All regions, validated; answers 'what is X in region R on date D'."""
 
     def __init__(self, regions: Mapping[str, Region]) -> None:
         self._regions = dict(regions)
         self._chains: Dict[str, List[Region]] = {}
+        self._spans: Dict[str, Tuple[Optional[Decimal], Optional[Decimal]]] = {}
 
     def __contains__(self, code: str) -> bool:
         return code in self._regions or self._division(code) is not None
@@ -169,6 +169,14 @@ class RegionBook:
                     v.note,
                 )
         return None
+
+    def span(self, name: str) -> Tuple[Optional[Decimal], Optional[Decimal]]:
+        """The lowest and highest value any region has published for `name`, at any date: the band a
+        standard nobody told us can plausibly lie in."""
+        if name not in self._spans:
+            found = [v.value for r in self._regions.values() for v in r.parameters.get(name, ())]
+            self._spans[name] = (min(found), max(found)) if found else (None, None)
+        return self._spans[name]
 
     def values(self, code: str, on: dt.date) -> Dict[str, ParameterValue]:
         found = {name: self.value(code, name, on) for name in CATALOGUE}

@@ -184,16 +184,17 @@ class StandardRanges:
 
     @property
     def text(self) -> str:
+        """Each condition and its verdict in one clause (若…则…), so no verdict reads as the result."""
         m = f"{self.multiplier.normalize():f}"
         parts = []
         for r in self.ranges:
             verdict = _RANGE_VERDICTS[r.primary]
             if r.primary == "near_dibao":
-                verdict += f"（边缘家庭按低保标准的{m}倍以内）"
-            parts.append(f"{r.words()}，{verdict}")
+                verdict += f"（按{m}倍）"
+            parts.append(f"若{r.words()}则{verdict}")
         head = "在财产符合规定的前提下，" if self.conditional_on_assets else ""
         return (
-            f"{head}您家人均每月{_yuan(self.per_capita)}：如果当地{self.used.label}"
+            f"当地标准不同，结果也不同：{head}您家人均每月{_yuan(self.per_capita)}，当地{self.used.label}"
             + "；".join(parts)
             + "。"
         )

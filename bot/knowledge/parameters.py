@@ -38,7 +38,10 @@ class _Entry(BaseModel):
 
 def load_catalogue() -> Dict[str, ParameterSpec]:
     entries = validated(CATALOGUE_FILE, Dict[constr(regex=r"^[a-z][a-z0-9_]*\Z"), _Entry])
-    return {name: ParameterSpec(e.kind, e.unit, e.label, e.description, e.sourced, e.stale_after_months) for name, e in entries.items()}
+    return {
+        name: ParameterSpec(e.kind, e.unit, e.label, e.description, e.sourced, e.stale_after_months)
+        for name, e in entries.items()
+    }
 
 
 # Read once at import, as the Python table it replaces was: every region file and article is checked

@@ -36,7 +36,12 @@ def _shown(value: ParameterValue) -> str:
         text = f"{value.value.normalize():f}{spec.unit}"
     else:
         text = f"{value.value.normalize():f}{spec.unit.split('/')[0]}"
-    return f"{text}（示例）" if value.example else text
+    if value.example:
+        return f"{text}（示例）"
+    if spec.sourced:  # a published standard says what kind of figure it is and when it is from
+        kind = {"floor": "最低指导标准，当地不低于此，", "average": "平均标准，"}.get(value.basis, "")
+        return f"{text}（{kind}{value.since.year}年{value.since.month}月起）"
+    return text
 
 
 @dataclass

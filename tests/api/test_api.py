@@ -57,7 +57,12 @@ async def test_dibao_estimate_and_sources(client):
     assert dibao["citations"]
     used = {p["name"]: p for p in body["parameters"]}
     standard = used["dibao_standard_urban"]
-    assert (standard["example"], standard["basis"], standard["grade"], standard["region"]) == (False, "floor", "C", "220000")
+    assert (standard["example"], standard["basis"], standard["grade"], standard["region"]) == (
+        False,
+        "floor",
+        "C",
+        "220000",
+    )
     assert standard["quote"] and standard["url"]
     assert body["standard"]["value"] == 560 and "不低于" in body["standard_used"]
     assert body["standard_ranges"] is None  # 400 per person is below the floor: 低保 whatever the standard
