@@ -60,6 +60,7 @@ def add_contact(request: LeadRequest, phone: str) -> str:
 
 @lru_cache(maxsize=1)
 def dialogue() -> Dialogue:
+    runtime.use_live_standards()  # a standard staff entered applies to the next screening, no restart
     return Dialogue(default_desk(), file_lead, add_contact=add_contact)
 
 

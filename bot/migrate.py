@@ -11,6 +11,7 @@ from alembic.config import Config
 import bot.handoff.tables  # noqa: F401  (tables register on the shared metadata)
 import bot.hotline.tables  # noqa: F401
 import bot.leads.tables  # noqa: F401
+import bot.standards.tables  # noqa: F401
 import bot.wechat.tables  # noqa: F401
 from bot.db import metadata
 from bot.settings import get_settings

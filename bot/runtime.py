@@ -9,12 +9,14 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import sessionmaker
 
 from bot.db import create_db_engine, session_factory
+from bot.eligibility.engine import seed_book, use_live_book
 from bot.handoff import HandoffService
 from bot.hotline import CallService
 from bot.leads import LeadService, StaffService
 from bot.local_secrets import kept_secret
 from bot.privacy import Sealer
 from bot.settings import get_settings
+from bot.standards import LiveBook, StandardsService
 from bot.wechat import CustomerService, DeliveryLog, Protocol, TokenStore, WeChatConfig, WeChatService
 
 
@@ -98,6 +100,22 @@ def staff_service() -> StaffService:
     return StaffService(sessions())
 
 
+def standards_service() -> StandardsService:
+    return StandardsService(sessions())
+
+
+@lru_cache(maxsize=1)
+def live_book() -> LiveBook:
+    """knowledge/regions/ plus the standards staff entered, shared by every screening of this process."""
+    return LiveBook(seed_book(), sessions())
+
+
+def use_live_standards() -> None:
+    """Make every screening of this process (conversation, hotline, API) use `live_book` (resolved on
+    each call, so a reset in tests is followed)."""
+    use_live_book(lambda: live_book().current())
+
+
 def reset() -> None:
     """Forget cached settings and connections (after the environment changed, e.g. in tests)."""
     if engine.cache_info().currsize:
@@ -107,4 +125,5 @@ def reset() -> None:
     household_secret.cache_clear()
     sealer.cache_clear()
     wechat_service.cache_clear()
+    live_book.cache_clear()
     get_settings.cache_clear()

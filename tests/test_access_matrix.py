@@ -29,6 +29,7 @@ PUBLIC = {
     ("POST", "/api/v1/screenings"),
     ("GET", "/api/v1/regions"),
     ("GET", "/api/v1/regions/{code}/parameters"),
+    ("GET", "/api/v1/regions/{code}/standards"),  # published standards and their history
     ("GET", "/api/v1/health"),
     ("GET", "/api/v1/ready"),  # readiness for load balancers: which dependency is down, nothing else
     ("GET", "/metrics"),  # Prometheus: counts and latencies only, no lead, person or region (bot/metrics.py)
@@ -95,6 +96,12 @@ def _body(method: str, path: str, ids: dict):
         ("POST", "/api/v1/calls/{call_id}/utterances"): {"seq": 99, "speaker": "caller", "text": "你好"},
         ("POST", "/api/v1/calls/{call_id}/lead"): {"region": "220104001"},
         ("POST", "/api/v1/handoffs/{id}/messages"): {"text": "您好"},
+        ("POST", "/api/v1/regions/{code}/standards"): {
+            "parameter": "dibao_standard_urban",
+            "value": 900,
+            "since": "2026-12-01",
+            "document": "测试文号",
+        },
     }
     forms = {
         ("POST", "/console/leads/{id}/transition"): {"to_state": "closed"},
@@ -122,6 +129,7 @@ def _snapshot(sessions) -> str:
                     "SELECT COUNT(*) FROM call_utterances",
                     "SELECT id, status, claimed_by FROM handoff_requests ORDER BY id",
                     "SELECT COUNT(*) FROM handoff_messages",
+                    "SELECT COUNT(*) FROM staff_standards",
                 )
             ]
         )
@@ -164,7 +172,7 @@ async def world(sessions):
 
 async def _send(client, method, path, who):
     record = client.ids["handoff"] if "/handoffs/" in path else client.ids["id"]
-    url = path.replace("{id}", record).replace("{call_id}", client.ids["call_id"])
+    url = path.replace("{id}", record).replace("{call_id}", client.ids["call_id"]).replace("{code}", "220104")
     payload, form = _body(method, path, client.ids)
     headers = {}
     if who:  # the API's bearer token and the console's session cookie

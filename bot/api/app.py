@@ -14,6 +14,7 @@ from bot import metrics, runtime
 from bot.api import console, handoffs, screenings
 from bot.api import dashboard as dashboard_routes
 from bot.api import leads as leads_routes
+from bot.api import standards as standards_routes
 from bot.api.auth import GUESSES_KEY, STAFF_KEY, TokenGuesses
 from bot.api.dashboard import DASHBOARD_KEY, TRACKER_KEY
 from bot.api.errors import dumps, errors_middleware
@@ -22,8 +23,10 @@ from bot.api.leads import LEADS_KEY
 from bot.api.openapi import openapi_document
 from bot.api.places import region_label
 from bot.api.screenings import BOOK_KEY
+from bot.api.standards import STANDARDS_KEY
 from bot.dashboard import DashboardService, TrackerEvents
-from bot.eligibility import RegionBook, default_book
+from bot.eligibility import RegionBook
+from bot.eligibility.engine import seed_book
 from bot.handoff import HandoffService, Takeover
 from bot.hotline import CallService
 from bot.hotline import page as hotline_page
@@ -33,6 +36,7 @@ from bot.leads import LeadService, StaffService
 from bot.policies import default_desk
 from bot.rasa_client import resume_conversation
 from bot.settings import get_settings
+from bot.standards import LiveBook, StandardsService
 
 logger = logging.getLogger(__name__)
 
@@ -81,7 +85,6 @@ def create_app(
 ) -> web.Application:
     """The whole API. Services default to the ones the settings describe (built here, not at import)."""
     app = web.Application(middlewares=[console_headers, errors_middleware], client_max_size=256 * 1024)
-    app[BOOK_KEY] = book or default_book()
     app[LEADS_KEY] = leads or runtime.lead_service()
     app[GUESSES_KEY] = TokenGuesses()
     app[STAFF_KEY] = staff or runtime.staff_service()
@@ -91,8 +94,12 @@ def create_app(
     app[DASHBOARD_KEY] = dashboard or DashboardService(queue_db, clock=app[LEADS_KEY].now, region_name=region_label)
     app[TRACKER_KEY] = TrackerEvents(queue_db)
     app[HANDOFFS_KEY] = handoff_service or runtime.handoff_service()
+    app[STANDARDS_KEY] = StandardsService(queue_db)
+    # The seed plus what staff entered, re-read every few seconds: a new standard applies without a restart.
+    app[BOOK_KEY] = book or LiveBook(seed_book(), queue_db)
     app.cleanup_ctx.append(_takeover)
     screenings.add_routes(app)
+    standards_routes.add_routes(app)
     leads_routes.add_routes(app)
     hotline_routes.add_routes(app)
     handoffs.add_routes(app)
@@ -130,6 +137,7 @@ async def _load_policy_desk(_app: web.Application) -> None:
 def run(host: str, port: int, workers: int = 1) -> None:
     """Serve on host:port; with workers > 1, that many processes share the port (SO_REUSEPORT)
     and the kernel spreads connections across them."""
+    runtime.use_live_standards()
     if workers <= 1:
         web.run_app(create_app(), host=host, port=port, print=None, access_log=None)
         return
@@ -159,4 +167,5 @@ def run(host: str, port: int, workers: int = 1) -> None:
 
 
 def _serve_shared(host: str, port: int) -> None:
+    runtime.use_live_standards()
     web.run_app(create_app(), host=host, port=port, print=None, access_log=None, reuse_port=True)

@@ -11,10 +11,15 @@ from bot.api.errors import bad_request, dumps, error_response, json_object
 from bot.eligibility import Household, RegionBook, ScreeningError, screen
 from bot.input_errors import describe
 
-BOOK_KEY = web.AppKey("book", RegionBook)
+BOOK_KEY = web.AppKey("book", object)  # a RegionBook, or a function giving the one in force now
 
 
-def _date_param(request: web.Request) -> dt.date:
+def book_of(request: web.Request) -> RegionBook:
+    book = request.app[BOOK_KEY]
+    return book() if callable(book) else book
+
+
+def date_param(request: web.Request) -> dt.date:
     raw = request.query.get("date")
     if raw is None:
         return dt.date.today()
@@ -25,7 +30,7 @@ def _date_param(request: web.Request) -> dt.date:
 
 
 async def create_screening(request: web.Request) -> web.Response:
-    on = _date_param(request)
+    on = date_param(request)
     raw = await json_object(request)
     try:
         household = Household(**raw)
@@ -34,25 +39,25 @@ async def create_screening(request: web.Request) -> web.Response:
     except TypeError as error:  # e.g. a non-string key
         raise bad_request("invalid_household", str(error), "家庭信息填写有误")
     try:
-        result = screen(household, on, request.app[BOOK_KEY])
+        result = screen(household, on, book_of(request))
     except ScreeningError as error:
         raise bad_request("cannot_screen", str(error), "所选地区或日期没有可用的政策参数")
     return web.json_response(result.to_dict(), dumps=dumps)
 
 
 async def list_regions(request: web.Request) -> web.Response:
-    book = request.app[BOOK_KEY]
+    book = book_of(request)
     return web.json_response(
         [{"code": r.code, "name": r.name, "parent": r.parent} for r in book.regions()], dumps=dumps
     )
 
 
 async def region_parameters(request: web.Request) -> web.Response:
-    book = request.app[BOOK_KEY]
+    book = book_of(request)
     code = request.match_info["code"]
     if code not in book:
         return error_response(404, "unknown_region", f"unknown region {code!r}", "没有这个地区")
-    on = _date_param(request)
+    on = date_param(request)
     region = book.region(code)
     values = book.values(code, on)
     return web.json_response(

@@ -52,8 +52,23 @@ def _yuan(value: Decimal) -> str:
 
 
 @lru_cache(maxsize=1)
-def default_book() -> RegionBook:
+def seed_book() -> RegionBook:
+    """knowledge/regions/ alone, as reviewed."""
     return load_regions()
+
+
+_live_book: Optional[Callable[[], RegionBook]] = None
+
+
+def use_live_book(provider: Optional[Callable[[], RegionBook]]) -> None:
+    """A process that has the database (the action server, the API) makes every screening use the
+    seed plus what staff entered (bot.standards.LiveBook); None goes back to the seed alone."""
+    global _live_book
+    _live_book = provider
+
+
+def default_book() -> RegionBook:
+    return _live_book() if _live_book is not None else seed_book()
 
 
 def _finding(

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 from pathlib import Path
 from typing import Dict, List, Mapping, Optional, Tuple
@@ -167,8 +167,40 @@ class RegionBook:
                     v.url,
                     v.quote,
                     v.note,
+                    v.origin,
                 )
         return None
+
+    def with_values(self, added: Mapping[Tuple[str, str], List[DatedValue]]) -> "RegionBook":
+        """This book with more dated values ({(region code, parameter): values}), e.g. those staff
+        entered. A region without a file of its own gets one under its nearest ancestor, and the regions
+        inside it whose file names an ancestor of it as parent now inherit from it."""
+        regions = dict(self._regions)
+        for code in sorted({code for code, _ in added}, key=len):
+            if code in regions:
+                continue
+            division = self._division(code)
+            if division is None:
+                continue
+            regions[code] = division
+            from bot.places import is_within
+
+            for other, region in list(regions.items()):
+                if other != code and is_within(other, code) and region.parent in self.chain_codes(code)[1:]:
+                    regions[other] = replace(region, parent=code)
+        for (code, name), values in added.items():
+            region = regions.get(code)
+            if region is None or name not in CATALOGUE:
+                continue
+            merged = {v.since: v for v in region.parameters.get(name, ())}
+            merged.update({v.since: v for v in values})  # an entry on a seed value's date replaces it
+            parameters = dict(region.parameters)
+            parameters[name] = tuple(sorted(merged.values(), key=lambda v: v.since))
+            regions[code] = replace(region, parameters=parameters)
+        return RegionBook(regions)
+
+    def chain_codes(self, code: str) -> List[str]:
+        return [r.code for r in self.chain(code)]
 
     def span(self, name: str) -> Tuple[Optional[Decimal], Optional[Decimal]]:
         """The lowest and highest value any region has published for `name`, at any date: the band a

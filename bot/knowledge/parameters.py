@@ -4,9 +4,10 @@ kind, unit, Chinese label and description (the metadata; the values live in know
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Dict, Literal, Optional
+from decimal import Decimal
+from typing import Dict, Literal, Optional, Tuple
 
-from pydantic import BaseModel, conint, constr
+from pydantic import BaseModel, condecimal, conint, constr
 
 from bot.knowledge.files import KNOWLEDGE_DIR, validated
 
@@ -22,6 +23,7 @@ class ParameterSpec:
     description: str = ""
     sourced: bool = False  # values are published figures: each needs its grade and quote, never an example
     stale_after_months: Optional[int] = None  # a value older than this is likely superseded
+    plausible: Optional[Tuple[Decimal, Decimal]] = None  # what staff may enter (catches typing slips)
 
 
 class _Entry(BaseModel):
@@ -31,6 +33,7 @@ class _Entry(BaseModel):
     description: constr(strip_whitespace=True, min_length=1)
     sourced: bool = False
     stale_after_months: Optional[conint(gt=0)] = None
+    plausible: Optional[Tuple[condecimal(gt=0), condecimal(gt=0)]] = None
 
     class Config:
         extra = "forbid"
@@ -39,7 +42,7 @@ class _Entry(BaseModel):
 def load_catalogue() -> Dict[str, ParameterSpec]:
     entries = validated(CATALOGUE_FILE, Dict[constr(regex=r"^[a-z][a-z0-9_]*\Z"), _Entry])
     return {
-        name: ParameterSpec(e.kind, e.unit, e.label, e.description, e.sourced, e.stale_after_months)
+        name: ParameterSpec(e.kind, e.unit, e.label, e.description, e.sourced, e.stale_after_months, e.plausible)
         for name, e in entries.items()
     }
 

@@ -38,6 +38,7 @@ class DatedValue:
     url: Optional[str] = None
     quote: Optional[str] = None
     note: Optional[str] = None
+    origin: str = "seed"  # seed: knowledge/regions/; staff: entered in the console (bot.standards)
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,7 @@ import datetime as dt
 import string
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import List, Optional
+from typing import Callable, List, Optional, Union
 
 from bot.eligibility.engine import default_book
 from bot.eligibility.parameters import ROOT_REGION, ParameterValue, RegionBook
@@ -66,10 +66,15 @@ class Answer:
 
 
 class PolicyDesk:
-    def __init__(self, articles: List[Article], book: RegionBook) -> None:
+    def __init__(self, articles: List[Article], book: Union[RegionBook, Callable[[], RegionBook]]) -> None:
+        """`book`: the regions, or a function giving the ones in force now (standards staff entered)."""
         self.articles = {a.id: a for a in articles}
         self._index = ArticleIndex(articles)
-        self._book = book
+        self._books = book if callable(book) else (lambda: book)
+
+    @property
+    def _book(self) -> RegionBook:
+        return self._books()
 
     def search(self, text: str, limit: int = 3, context: Optional[str] = None) -> List[Match]:
         """`context`: the previous article id or topic words, for a follow-up such as "那农村的呢"."""
@@ -122,4 +127,4 @@ class PolicyDesk:
 
 @lru_cache(maxsize=1)
 def default_desk() -> PolicyDesk:
-    return PolicyDesk(load_articles(), default_book())
+    return PolicyDesk(load_articles(), default_book)

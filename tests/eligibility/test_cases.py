@@ -1,6 +1,7 @@
 """YAML cases: a household in, the expected result out (tests/eligibility/cases/*.yaml).
 
-Each case: `name`, `date`, `input` (a household as the API takes it) and `output` with any of:
+Each case: `name`, `date`, `input` (a household as the API takes it), optionally `entered` (standards a
+county supervisor entered first: region, parameter, value, since, document) and `output` with any of:
 `decided`, `primary`, `findings` ({rule or rule[member]: verdict}), `amounts` ({rule.key: number}),
 `next_question` (a field name, or null), `missing_includes`, `temporary` (list of ids),
 `specialised_includes` (list of ids), `uses_example_values`, `temporary_amounts` ({id: amount, or null
@@ -19,7 +20,12 @@ from pathlib import Path
 import pytest
 import yaml
 
+from bot import migrate
+from bot.db import create_db_engine, session_factory
 from bot.eligibility import Household, screen
+from bot.eligibility.engine import seed_book
+from bot.leads import StaffRole, StaffService
+from bot.standards import LiveBook, StandardsService
 
 CASES_DIR = Path(__file__).parent / "cases"
 
@@ -34,10 +40,28 @@ def finding_key(finding) -> str:
     return finding.rule if finding.member is None else f"{finding.rule}[{finding.member}]"
 
 
+def book_with_entries(entered, tmp_path):
+    """The seed plus standards a county supervisor entered, through the real service and database."""
+    url = f"sqlite:///{tmp_path / 'cases.db'}"
+    migrate.upgrade(url)
+    engine = create_db_engine(url)
+    sessions = session_factory(engine)
+    service = StandardsService(sessions)
+    book = LiveBook(seed_book(), sessions, refresh_seconds=0)
+    for entry in entered:
+        region = entry.pop("region")
+        member, _ = StaffService(sessions).create("主管", "县民政局", region, StaffRole.county_supervisor)
+        service.enter(member, book(), region, {**entry, "since": str(entry["since"])}, today=entry["since"])
+    current = book()
+    engine.dispose()
+    return current
+
+
 @pytest.mark.parametrize("case", list(load_cases()))
-def test_case(case):
+def test_case(case, tmp_path):
     on = case["date"] if isinstance(case["date"], dt.date) else dt.date.fromisoformat(case["date"])
-    result = screen(Household(**case["input"]), on)
+    book = book_with_entries(case["entered"], tmp_path) if "entered" in case else None
+    result = screen(Household(**case["input"]), on, book)
     expected = case["output"]
     verdicts = {finding_key(f): f.verdict.value for f in result.findings}
     if "decided" in expected:

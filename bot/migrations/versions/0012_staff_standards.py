@@ -1,0 +1,45 @@
+"""standards entered by staff (issue #19)
+
+A county supervisor or admin enters the 低保标准 their region publishes; each value is one row, kept as
+history and never changed (who entered it and when is the audit).
+
+Revision ID: 0012
+Revises: 0011
+Create Date: 2026-12-07
+"""
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0012"
+down_revision = "0011"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    op.create_table(
+        "staff_standards",
+        sa.Column("id", sa.Integer(), primary_key=True, autoincrement=True),
+        sa.Column("region", sa.String(length=12), nullable=False),
+        sa.Column("parameter", sa.String(length=64), nullable=False),
+        sa.Column("value_cents", sa.Integer(), nullable=False),
+        sa.Column("since", sa.Date(), nullable=False),
+        sa.Column("document", sa.String(length=200), nullable=False),
+        sa.Column("url", sa.String(length=500), nullable=True),
+        sa.Column(
+            "entered_by",
+            sa.Integer(),
+            sa.ForeignKey("staff.id", name="fk_staff_standards_entered_by_staff"),
+            nullable=False,
+        ),
+        sa.Column("entered_at", sa.DateTime(timezone=True), nullable=False),
+    )
+    op.create_index(
+        "ix_staff_standards_region_parameter", "staff_standards", ["region", "parameter", "since"], unique=True
+    )
+
+
+def downgrade() -> None:
+    op.drop_index("ix_staff_standards_region_parameter", table_name="staff_standards")
+    op.drop_table("staff_standards")
