@@ -6,8 +6,8 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from decimal import Decimal
 from collections import defaultdict
+from decimal import Decimal
 from typing import Callable, Dict, List, Optional, Tuple
 
 from sqlalchemy import func, select
