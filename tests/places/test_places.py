@@ -96,9 +96,11 @@ def test_tree():
 @pytest.mark.parametrize(
     "code,chain",
     [
-        ("140105", ["140105", "140000", "CN"]),  # 太原 小店区: no file of its own nor its city's
+        ("140105", ["140105", "140100", "140000", "CN"]),  # 太原 小店区: no file of its own → 太原's
+        ("140108", ["140108", "140100", "140000", "CN"]),
         ("220104", ["220104", "220100", "220000", "CN"]),  # 长春 朝阳区 → 长春's file
-        ("411600", ["411600", "CN"]),  # 周口: no 河南 file → the national baseline
+        ("411600", ["411600", "410000", "CN"]),  # 周口: no file of its own → 河南's
+        ("450100", ["450100", "CN"]),  # 南宁: no 广西 file → the national baseline
         ("220100", ["220100", "220000", "CN"]),  # a region with its own file is unchanged
     ],
 )
