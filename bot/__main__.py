@@ -9,6 +9,9 @@ train                     train the Rasa model into models/ and record how long 
 migrate                   bring the database schema up to date
 rasa ARGS…                run Rasa with the environment endpoints.yml expects
 screen FILE [--region R] [--date D] [--json]   pre-screen a household described in a JSON file
+rescreen [--date D]       re-screen the households that agreed, against the standards in force on D
+                          (default today); one lead each that may now qualify for more (the notifier
+                          also runs it every JIUZHU_RESCREEN_EVERY_SECONDS)
 staff add NAME --office O --region R --role ROLE   create a staff account and print its token once
 staff list                staff accounts
 handoffs list             open handoff requests (转人工) waiting for staff
@@ -132,6 +135,17 @@ def cmd_api(_args: argparse.Namespace) -> int:
     from bot.api.app import run
 
     run(settings.host, settings.api_port, settings.api_workers)
+    return 0
+
+
+def cmd_rescreen(args: argparse.Namespace) -> int:
+    import datetime as dt
+
+    from bot import runtime
+
+    on = dt.date.fromisoformat(args.date) if args.date else None
+    report = runtime.rescreener().run(on)
+    print(f"重新测算完成 / re-screen done: {report}")
     return 0
 
 
@@ -277,6 +291,9 @@ def build_parser() -> argparse.ArgumentParser:
     screen.add_argument("--date", help="YYYY-MM-DD; default today")
     screen.add_argument("--json", action="store_true", help="print the result as JSON")
     screen.set_defaults(func=cmd_screen)
+    rescreen = sub.add_parser("rescreen", help="re-screen consenting households against today's standards")
+    rescreen.add_argument("--date", help="YYYY-MM-DD; default today")
+    rescreen.set_defaults(func=cmd_rescreen)
 
     staff = sub.add_parser("staff", help="staff accounts of the warning queue")
     ssub = staff.add_subparsers(dest="staff_command", required=True)

@@ -17,6 +17,7 @@ from bot.local_secrets import kept_secret
 from bot.privacy import Sealer
 from bot.settings import get_settings
 from bot.standards import LiveBook, StandardsService
+from bot.standards.rescreen import Rescreener
 from bot.wechat import CustomerService, DeliveryLog, Protocol, TokenStore, WeChatConfig, WeChatService
 
 
@@ -108,6 +109,10 @@ def standards_service() -> StandardsService:
 def live_book() -> LiveBook:
     """knowledge/regions/ plus the standards staff entered, shared by every screening of this process."""
     return LiveBook(seed_book(), sessions())
+
+
+def rescreener() -> Rescreener:
+    return Rescreener(sessions(), lead_service(), lambda: live_book().current())
 
 
 def use_live_standards() -> None:

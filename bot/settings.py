@@ -134,6 +134,13 @@ class Settings(BaseSettings):
         default=20, ge=5, le=1000, description="Messages a minute per route (企业微信 robots take about 20)"
     )
     notify_escalate_every_seconds: float = Field(default=60, gt=0, le=3600)
+    rescreen_every_seconds: float = Field(
+        default=3600,
+        gt=0,
+        le=86400,
+        description="How often the notifier re-screens consenting households against the standards in force "
+        "(a standard entered with today's date is applied within this long)",
+    )
 
     class Config:
         env_prefix = "JIUZHU_"

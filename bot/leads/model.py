@@ -81,6 +81,7 @@ class SourceChannel(str, enum.Enum):
     hotline = "hotline"
     web = "web"
     staff = "staff"
+    monitoring = "monitoring"  # 动态监测: filed by the re-screen when a standard changed (bot.standards)
 
 
 class Handling(str, enum.Enum):  # 004: how a warning is handled
@@ -115,6 +116,7 @@ CHANNEL_NAMES = {
     SourceChannel.hotline: "12345热线",
     SourceChannel.web: "网页",
     SourceChannel.staff: "工作人员",
+    SourceChannel.monitoring: "动态监测",
 }
 # Emergency kinds (the names of knowledge/rules/emergency.yaml, and `other` for an emergency the
 # classifier alone saw) in a short list of groups staff filter and count by. A kind not listed here

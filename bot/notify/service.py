@@ -17,6 +17,23 @@ from bot.settings import Settings
 logger = logging.getLogger("jiuzhu.notify")
 
 
+async def _rescreen_every(seconds: float, stop: asyncio.Event) -> None:
+    """动态监测 on the notifier's schedule: a standard that took effect is applied to the households that
+    agreed (bot.standards.rescreen); each run is idempotent, so several notifiers may run it."""
+    from bot import runtime
+
+    while not stop.is_set():
+        try:
+            report = await asyncio.to_thread(runtime.rescreener().run)
+            logger.info("re-screen: %s", report)
+        except Exception:  # noqa: BLE001 - a failed run is retried at the next tick, the sender goes on
+            logger.exception("re-screen failed")
+        try:
+            await asyncio.wait_for(stop.wait(), timeout=seconds)
+        except asyncio.TimeoutError:
+            pass
+
+
 async def serve(settings: Settings, sessions) -> None:
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
@@ -38,9 +55,12 @@ async def serve(settings: Settings, sessions) -> None:
             per_minute=settings.notify_per_minute,
         )
         logger.info("notification sender %s started (%d routes)", sender.name, len(settings.notify_routes))
+        rescreening = asyncio.create_task(_rescreen_every(settings.rescreen_every_seconds, stop))
         await sender.run(
             stop,
             settings.notify_poll_seconds,
             escalator=Escalator(sessions, default_outbox()),
             escalate_every=settings.notify_escalate_every_seconds,
         )
+        stop.set()
+        await rescreening
