@@ -58,10 +58,15 @@ def add_contact(request: LeadRequest, phone: str) -> str:
     return lead.id
 
 
+def monitor(conversation_id: str, channel: str, household: Dict[str, Any]) -> None:
+    """The resident agreed to be re-screened when a standard changes (bot.standards.rescreen)."""
+    runtime.rescreener().enroll(conversation_id, channel, household)
+
+
 @lru_cache(maxsize=1)
 def dialogue() -> Dialogue:
     runtime.use_live_standards()  # a standard staff entered applies to the next screening, no restart
-    return Dialogue(default_desk(), file_lead, add_contact=add_contact)
+    return Dialogue(default_desk(), file_lead, add_contact=add_contact, monitor=monitor)
 
 
 def message_of(tracker: Tracker) -> Message:

@@ -128,6 +128,21 @@ CONSENT_EXPLAINED = (
 )
 
 
+MONITOR_OFFER = (
+    "以后低保标准调整时，要不要我按新标准帮您重新算一下？要的话回复“可以”：只记下刚才这些家庭人口、收入情况"
+    "（不记姓名、电话），新标准下可能符合时，会转给当地乡镇（街道）工作人员跟进。"
+)
+MONITOR_KEPT = (
+    "好的，已经记下。标准调整后我会按新标准重新算，可能符合时转给当地乡镇（街道）；"
+    "情况有变化也可以随时再来问我，或直接向乡镇（街道）申请。"
+)
+MONITOR_DECLINED = "好的，不记。有需要随时再来问我。"
+_MONITOR_YES = re.compile(
+    r"(?:可以|好|好的|行|要|需要|同意|麻烦了?|嗯|中|要的|可以的|好啊|行啊|愿意)[啊呀吧的了哈，,。.！!]*"
+)
+_MONITOR_NO = re.compile(r"(?:不用|不要|不需要|算了|不了|不用了|不必)[啊呀吧的了哈，,。.！!]*")
+
+
 class Desk(Protocol):
     def answer(
         self, text: str, region: Optional[str] = None, on: Optional[dt.date] = None, context: Optional[str] = None
@@ -243,7 +258,11 @@ class Dialogue:
         file_lead: Callable[[LeadRequest], str],
         today: Optional[Callable[[], dt.date]] = None,
         add_contact: Optional[Callable[[LeadRequest, str], str]] = None,
+        monitor: Optional[Callable[[str, str, Dict[str, Any]], Any]] = None,
     ) -> None:
+        """`monitor`: (conversation id, channel, household) → keeps a household that agreed to be
+        re-screened when a standard changes (bot.standards.rescreen); None offers nothing."""
+        self._monitor = monitor
         self._desk = desk
         self._file_lead = file_lead  # returns the lead id; raises on failure
         self._add_contact = add_contact  # (the filed request, a phone) → the lead id; raises on failure
@@ -252,6 +271,7 @@ class Dialogue:
     # --- the entry point -------------------------------------------------------------------------------
     def turn(self, state: Optional[Dict[str, Any]], message: Message) -> Outcome:
         state = _copy(state) if state and state.get("v") == STATE_VERSION else new_state()
+        offered = state.pop("monitor_offer", None)  # the offer is answered by the next message, or lapses
         out = Outcome(state)
         text = (message.text or "").strip()
         if text.startswith("/"):  # a button or channel event names its intent (/handoff, /greet)
@@ -263,6 +283,8 @@ class Dialogue:
             self._emergency_prompt(out, message, text)
         elif message.intent == "handoff" or (text and _HANDOFF.search(text)):
             self._handoff(out)
+        elif offered and text and self._monitor_answer(out, message, text):
+            pass
         elif state["screen"] and text:
             self._screen_step(out, message, text)
         else:
@@ -494,7 +516,34 @@ class Dialogue:
             state["last"] = turn.state
         else:
             state["screen"] = turn.state
-        out.say(prescreen.join(prefix, turn.reply))
+        reply = prescreen.join(prefix, turn.reply)
+        if turn.done and self._may_offer_monitoring(state, turn.result):
+            state["monitor_offer"] = True
+            reply = prescreen.join(reply, MONITOR_OFFER)
+        out.say(reply)
+
+    # --- 动态监测: re-screened when a standard changes, if the resident agrees ---------------------------
+    def _may_offer_monitoring(self, state: Dict[str, Any], result) -> bool:
+        """Offered where a new standard could change the verdict: neither 低保 nor 特困 yet."""
+        return (
+            self._monitor is not None
+            and result is not None
+            and result.decided
+            and result.primary in (None, "near_dibao", "rigid_expense")
+            and not state.get("monitored")
+        )
+
+    def _monitor_answer(self, out: Outcome, message: Message, text: str) -> bool:
+        """A short yes or no to the offer; anything else is read as it would be without it."""
+        if _MONITOR_NO.fullmatch(text):
+            out.say(MONITOR_DECLINED)
+            return True
+        if not _MONITOR_YES.fullmatch(text) or out.state["last"] is None:
+            return False
+        self._monitor(message.sender_id, message.channel, _deep(out.state["last"]["household"]))
+        out.state["monitored"] = True
+        out.say(MONITOR_KEPT)
+        return True
 
     # --- outside any prompt ------------------------------------------------------------------------------
     def _free(self, out: Outcome, message: Message, text: str) -> None:
