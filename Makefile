@@ -18,7 +18,7 @@ MODEL_STAMP := models/.trained
 help:
 	@echo "make run    start the assistant on http://127.0.0.1:5005 and its API on http://127.0.0.1:8080"
 	@echo "make test   validate data, unit tests, train, story tests, held-out NLU evaluation, end-to-end tests"
-	@echo "make bench  benchmarks: bench/turn_latency, bench/screening, bench/leads, bench/hotline, bench/wechat, bench/scale"
+	@echo "make bench  benchmarks: bench/turn_latency, bench/screening, bench/leads, bench/hotline, bench/wechat, bench/rescreen, bench/scale"
 	@echo "make run-instances N=2   several Rasa servers behind haproxy (needs PostgreSQL and Redis, see README)"
 
 # --- environment -------------------------------------------------------------------------------
@@ -98,6 +98,7 @@ bench: $(MODEL_STAMP)
 	$(PY) bench/leads
 	$(PY) bench/hotline
 	$(PY) bench/wechat
+	$(PY) bench/rescreen
 	scripts/ensure-haproxy.sh
 	$(PY) bench/scale
 

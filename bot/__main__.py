@@ -9,6 +9,7 @@ train                     train the Rasa model into models/ and record how long 
 migrate                   bring the database schema up to date
 rasa ARGS…                run Rasa with the environment endpoints.yml expects
 screen FILE [--region R] [--date D] [--json]   pre-screen a household described in a JSON file
+standards-table [--date D]   the README's table: each region's 低保标准 in force on D and its source
 rescreen [--date D]       re-screen the households that agreed, against the standards in force on D
                           (default today); one lead each that may now qualify for more (the notifier
                           also runs it every JIUZHU_RESCREEN_EVERY_SECONDS)
@@ -146,6 +147,16 @@ def cmd_rescreen(args: argparse.Namespace) -> int:
     on = dt.date.fromisoformat(args.date) if args.date else None
     report = runtime.rescreener().run(on)
     print(f"重新测算完成 / re-screen done: {report}")
+    return 0
+
+
+def cmd_standards_table(args: argparse.Namespace) -> int:
+    import datetime as dt
+
+    from bot.eligibility.engine import seed_book
+    from bot.standards.table import region_table
+
+    print(region_table(seed_book(), dt.date.fromisoformat(args.date) if args.date else dt.date.today()))
     return 0
 
 
@@ -294,6 +305,9 @@ def build_parser() -> argparse.ArgumentParser:
     rescreen = sub.add_parser("rescreen", help="re-screen consenting households against today's standards")
     rescreen.add_argument("--date", help="YYYY-MM-DD; default today")
     rescreen.set_defaults(func=cmd_rescreen)
+    table = sub.add_parser("standards-table", help="the README's table of 低保 standards per region")
+    table.add_argument("--date", help="YYYY-MM-DD; default today")
+    table.set_defaults(func=cmd_standards_table)
 
     staff = sub.add_parser("staff", help="staff accounts of the warning queue")
     ssub = staff.add_subparsers(dest="staff_command", required=True)

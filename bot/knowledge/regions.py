@@ -131,6 +131,10 @@ def _parse_region(path: Path) -> Region:
                 if text is not None and (not isinstance(text, str) or not text.strip()):
                     raise ParameterError(file, f"{key}.{optional}", "must be a non-empty string")
                 texts[optional] = text.strip() if text else None
+            if texts["url"] and (not texts["url"].startswith(("http://", "https://")) or " " in texts["url"]):
+                raise ParameterError(
+                    file, f"{key}.url", f"must be a web address (http:// or https://), got {texts['url']!r}"
+                )
             basis = entry.get("basis", "standard")
             if basis not in BASES:
                 raise ParameterError(file, f"{key}.basis", f"must be one of {', '.join(BASES)}, got {basis!r}")
