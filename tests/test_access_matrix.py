@@ -46,6 +46,9 @@ SUPERVISORS_ONLY = {
     ("GET", "/api/v1/dashboard/export.csv"),
     ("GET", "/console/dashboard"),
 }
+# Pages about published standards, not about anyone's records: every staff member may read them; only a
+# county supervisor or admin of the region may enter one (the POST is in the matrix like any other).
+STANDARDS_PAGES = {("GET", "/console/standards")}
 TOWNSHIP_A = "220104001"
 IDENTITIES = {
     "town_a": ("220104001", StaffRole.township_staff, True),
@@ -111,6 +114,13 @@ def _body(method: str, path: str, ids: dict):
         ("POST", "/console/calls/start"): {"call_id": ids["call_id"]},
         ("POST", "/console/calls/{call_id}/say"): {"speaker": "caller", "text": "你好"},
         ("POST", "/console/handoffs/{id}/reply"): {"text": "您好"},
+        ("POST", "/console/standards"): {
+            "region": "220104",
+            "parameter": "dibao_standard_urban",
+            "value": "900",
+            "since": "2026-12-01",
+            "document": "测试文号",
+        },
     }
     if path.startswith("/console/"):
         return None, forms.get((method, path), {})
@@ -222,6 +232,9 @@ async def test_every_staff_route_is_confined_to_the_region(world, route):
                 resp, body = await _send(world, method, path, who)
                 if route in SUPERVISORS_ONLY and IDENTITIES[who][1] is StaffRole.township_staff:
                     assert resp.status == 403, (who, resp.status)
+                    continue
+                if route in STANDARDS_PAGES:
+                    assert resp.status == 200 and "低保标准" in body, (who, resp.status)
                     continue
                 assert resp.status == 200, (who, resp.status, body[:300])
                 shown = (MARKER, SAID, world.ids["call_id"]) + ((TOWNSHIP_A,) if route in SUPERVISORS_ONLY else ())

@@ -54,6 +54,8 @@ def setup(app: web.Application) -> None:
     app.router.add_post(r"/console/leads/{id:[0-9]+}/claim", claim)
     app.router.add_post(r"/console/leads/{id:[0-9]+}/transition", move)
     app.router.add_post(r"/console/leads/{id:[0-9]+}/refer", refer)
+    app.router.add_get("/console/standards", standards_page)
+    app.router.add_post("/console/standards", enter_standard)
 
 
 def _actor(actor: str) -> str:
@@ -244,3 +246,87 @@ async def refer(request: web.Request) -> web.Response:
         lambda s, i, staff, f: s.refer(i, staff, str(f.get("department", "")), str(f.get("note", ""))),
         "已推送。",
     )
+
+
+# --- 低保标准: what is in force, the region's history, and a new value entered ---------------------------
+BASIS_NAMES = {"standard": "当地标准", "floor": "最低指导标准（当地不低于此）", "average": "平均标准"}
+ORIGIN_NAMES = {"seed": "资料库", "staff": "工作人员录入"}
+
+
+async def standards_page(request: web.Request) -> web.Response:
+    from bot.api.screenings import book_of
+    from bot.api.standards import SOURCED, STANDARDS_KEY
+    from bot.eligibility.parameters import CATALOGUE
+    from bot.standards.service import MAY_ENTER
+
+    staff = await page_staff(request)
+    book = book_of(request)
+    code = request.query.get("region") or (staff.region if len(staff.region) == 6 else "CN")
+    if code not in book:
+        raise _redirect(f"/console/standards?{urlencode({'error': '没有这个地区（请用6位行政区划代码）'})}")
+    today = datetime.now().date()
+    in_force = []
+    for name in SOURCED:
+        value = book.value(code, name, today)
+        if value is not None:
+            in_force.append(
+                {
+                    "label": CATALOGUE[name].label,
+                    "text": value.in_words(today),
+                    "region_name": value.region_name,
+                    "origin": ORIGIN_NAMES.get(value.origin, value.origin),
+                    "source": value.source,
+                }
+            )
+    entries = {(e.parameter, e.since): e for e in await asyncio.to_thread(request.app[STANDARDS_KEY].entries, code)}
+    history = []
+    for name in SOURCED:
+        for v in book.region(code).parameters.get(name, ()):
+            entry = entries.get((name, v.since))
+            history.append(
+                {
+                    "label": CATALOGUE[name].label,
+                    "since": v.since.isoformat(),
+                    "value": f"{v.value.normalize():f}",
+                    "basis": BASIS_NAMES[v.basis],
+                    "source": v.source,
+                    "entered": f"{entry.entered_by_name}，{_local(entry.entered_at)}" if entry else "资料库",
+                }
+            )
+    may_enter = (
+        staff.role in MAY_ENTER and code != "CN" and (staff.role.value == "admin" or code.startswith(staff.region))
+    )
+    return _page(
+        request,
+        "standards.html",
+        {
+            "staff": staff,
+            "code": code,
+            "name": book.region(code).name,
+            "in_force": in_force,
+            "history": history,
+            "may_enter": may_enter,
+        },
+    )
+
+
+async def enter_standard(request: web.Request) -> web.Response:
+    from bot.api.screenings import BOOK_KEY, book_of
+    from bot.api.standards import STANDARDS_KEY
+    from bot.standards import LiveBook, StandardRefused
+
+    staff = await page_staff(request)
+    form = await request.post()
+    code = str(form.get("region", ""))
+    raw = {k: str(form.get(k, "")) for k in ("parameter", "value", "since", "document", "url")}
+    if not raw["url"]:
+        raw.pop("url")
+    back = f"/console/standards?region={quote(code)}"
+    try:
+        await asyncio.to_thread(request.app[STANDARDS_KEY].enter, staff, book_of(request), code, raw)
+    except (StandardRefused, LeadError) as error:
+        raise _redirect(f"{back}&{urlencode({'error': error.message_zh})}")
+    book = request.app[BOOK_KEY]
+    if isinstance(book, LiveBook):
+        book.invalidate()
+    raise _redirect(f"{back}&{urlencode({'msg': '已录入，从执行日期起生效。'})}")

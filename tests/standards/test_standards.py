@@ -160,3 +160,28 @@ async def test_the_api_enters_shows_and_screens_with_it(api, staff):
         city = await resp.json()
     assert [v["origin"] for v in city["history"]["dibao_standard_urban"]] == ["seed"]
     assert city["history"]["dibao_standard_urban"][0]["grade"] == "C"
+
+
+async def test_the_console_page_enters_and_shows_history(api, sessions, staff):
+    from bot.api.auth import SESSION_COOKIE
+
+    def cookie(who):
+        return {"Cookie": f"{SESSION_COOKIE}={StaffService(sessions).open_session(staff[who])}"}
+
+    async with api.get("/console/standards?region=220102", headers=cookie("town")) as resp:
+        page = await resp.text()
+    assert resp.status == 200 and "不低于此" in page and 'id="enter"' not in page  # read-only for a township
+    form = {
+        "region": "220102",
+        "parameter": "dibao_standard_urban",
+        "value": "12000",
+        "since": "2026-12-06",
+        "document": "长民发〔2026〕9号",
+    }
+    async with api.post("/console/standards", data=form, headers=cookie("county"), allow_redirects=True) as resp:
+        assert "合理范围" in await resp.text()
+    async with api.post(
+        "/console/standards", data={**form, "value": "1000"}, headers=cookie("county"), allow_redirects=True
+    ) as resp:
+        page = await resp.text()
+    assert "已录入" in page and "county" in page and "工作人员录入" in page and 'id="enter"' in page
