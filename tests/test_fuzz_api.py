@@ -49,6 +49,12 @@ LEAD = {
 # A valid body per endpoint, the fuzzer's starting point; an endpoint not listed starts from {}.
 VALID = {
     ("post", "/api/v1/leads"): LEAD,
+    ("post", "/api/v1/regions/{code}/standards"): {
+        "parameter": "dibao_standard_urban",
+        "value": 900,
+        "since": "2026-12-01",
+        "document": "朝民发〔2026〕1号",
+    },
     ("post", "/api/v1/leads/{id}/transitions"): {"to_state": "visiting", "note": "入户", "outcome": "已办"},
     ("post", "/api/v1/leads/{id}/referrals"): {"department": "医保", "note": "申请"},
     ("post", "/api/v1/leads/{id}/merge"): {"into": 1, "note": "同一户"},
@@ -120,12 +126,15 @@ async def _row_counts(sessions) -> dict:
 async def api(sessions):
     staff = StaffService(sessions)
     token = staff.create("李干事", "前进街道", "220104001", StaffRole.township_staff)[1]
+    # Standards are entered by a county supervisor: their route is fuzzed with one, past the role check.
+    supervisor = staff.create("王科长", "朝阳区民政局", "220104", StaffRole.county_supervisor)[1]
     leads = LeadService(sessions, b"fuzz-secret")
     app = create_app(
         leads=leads, staff=staff, calls=CallService(sessions, leads), handoff_service=HandoffService(sessions)
     )
     async with TestClient(TestServer(app)) as client:
         client.headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
+        client.supervisor_headers = {**client.headers, "Authorization": f"Bearer {supervisor}"}
         client.sessions = sessions
         served = await (await client.get("/api/v1/openapi.json")).json()
         assert sorted((m, p) for p, ops in served["paths"].items() for m in ops if m in JSON_METHODS) == ENDPOINTS
@@ -158,8 +167,14 @@ async def test_no_body_yields_a_5xx_and_a_refusal_stores_nothing(api, endpoint, 
     for name in ("id", "call_id"):
         value = api.own[name] if ident == "{own}" else ident
         path = path.replace("{" + name + "}", value if value.startswith("%") else quote(value, safe=""))
+    headers = api.headers
+    if "{code}" in path:
+        path, headers = (
+            path.replace("{code}", "220104" if ident == "{own}" else quote(ident, safe="")),
+            api.supervisor_headers,
+        )
     before = await _row_counts(api.sessions)
-    resp = await api.request(method.upper(), path, data=raw, headers=api.headers)
+    resp = await api.request(method.upper(), path, data=raw, headers=headers)
     answer = await resp.text()
     key = f"{method.upper()} {template} [{api.sessions.kw['bind'].dialect.name}]"
     COUNTS[key] = COUNTS.get(key, 0) + 1

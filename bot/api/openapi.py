@@ -394,6 +394,60 @@ def openapi_document() -> dict:
                     },
                 }
             },
+            "/api/v1/regions/{code}/standards": {
+                "get": {
+                    "summary": "the region's 低保标准: in force on a date (with origin seed|staff), its history, what staff entered",
+                    "parameters": [
+                        {"name": "code", "in": "path", "required": True, "schema": {"type": "string"}},
+                        DATE_PARAM,
+                    ],
+                    "responses": {
+                        "200": {"description": "in_force, history and entered"},
+                        "400": bad,
+                        "404": _json("#/components/schemas/Error", "no such region"),
+                    },
+                },
+                "post": {
+                    "summary": "enter a new standard (county supervisor or admin of the region); kept as history",
+                    **secured,
+                    "parameters": [{"name": "code", "in": "path", "required": True, "schema": {"type": "string"}}],
+                    "requestBody": {
+                        "required": True,
+                        "content": {
+                            "application/json": {
+                                "schema": {
+                                    "type": "object",
+                                    "required": ["parameter", "value", "since", "document"],
+                                    "properties": {
+                                        "parameter": {
+                                            "type": "string",
+                                            "enum": ["dibao_standard_urban", "dibao_standard_rural"],
+                                        },
+                                        "value": {
+                                            "type": "number",
+                                            "description": "元/人·月, within the plausible range",
+                                        },
+                                        "since": {
+                                            "type": "string",
+                                            "format": "date",
+                                            "description": "after the region's latest value",
+                                        },
+                                        "document": {"type": "string", "maxLength": 200, "description": "文号"},
+                                        "url": {"type": "string", "maxLength": 500},
+                                    },
+                                    "additionalProperties": False,
+                                }
+                            }
+                        },
+                    },
+                    "responses": {
+                        "201": {"description": "the entry, with who entered it and when"},
+                        "400": bad,
+                        "401": err("no valid staff token"),
+                        "403": err("not a county supervisor or admin of this region"),
+                    },
+                },
+            },
             "/api/v1/openapi.json": {
                 "get": {"summary": "this document", "responses": {"200": {"description": "OpenAPI 3"}}}
             },
