@@ -7,7 +7,7 @@ import datetime as dt
 from aiohttp import web
 from pydantic import ValidationError
 
-from bot.api.errors import bad_request, dumps, error_response, json_object
+from bot.api.errors import bad_request, dumps, error_body, json_object
 from bot.eligibility import Household, RegionBook, ScreeningError, screen
 from bot.input_errors import describe
 
@@ -52,11 +52,20 @@ async def list_regions(request: web.Request) -> web.Response:
     )
 
 
-async def region_parameters(request: web.Request) -> web.Response:
-    book = book_of(request)
+def region_code(request: web.Request, book: RegionBook) -> str:
+    """The path's region code, or a 404 that says there is no such region."""
     code = request.match_info["code"]
     if code not in book:
-        return error_response(404, "unknown_region", f"unknown region {code!r}", "没有这个地区")
+        raise web.HTTPNotFound(
+            text=dumps(error_body("unknown_region", f"unknown region {code!r}", "没有这个地区")),
+            content_type="application/json",
+        )
+    return code
+
+
+async def region_parameters(request: web.Request) -> web.Response:
+    book = book_of(request)
+    code = region_code(request, book)
     on = date_param(request)
     region = book.region(code)
     values = book.values(code, on)

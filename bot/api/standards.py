@@ -8,8 +8,8 @@ import asyncio
 from aiohttp import web
 
 from bot.api.auth import current_staff
-from bot.api.errors import dumps, error_response, json_object
-from bot.api.screenings import BOOK_KEY, book_of, date_param
+from bot.api.errors import dumps, json_object
+from bot.api.screenings import BOOK_KEY, book_of, date_param, region_code
 from bot.eligibility.parameters import CATALOGUE
 from bot.standards import LiveBook, StandardsService
 
@@ -31,9 +31,7 @@ def _history(book, code: str) -> dict:
 
 async def region_standards(request: web.Request) -> web.Response:
     book = book_of(request)
-    code = request.match_info["code"]
-    if code not in book:
-        return error_response(404, "unknown_region", f"unknown region {code!r}", "没有这个地区")
+    code = region_code(request, book)
     on = date_param(request)
     entries = await asyncio.to_thread(request.app[STANDARDS_KEY].entries, code)
     in_force = {}

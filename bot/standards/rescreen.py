@@ -29,18 +29,8 @@ LEAD_KIND = "standard_change"
 LEAD_TITLE = "标准调整后可能符合"
 # What a layer gives, least to most: moving up is "newly may qualify".
 RANK = {"none": 0, "rigid_expense": 1, "near_dibao": 2, "dibao": 3, "tekun": 4}
-KEPT_FIELDS = {  # what a screening uses; a household's words, names and contacts are not kept
-    "region",
-    "area",
-    "size",
-    "members",
-    "monthly_income",
-    "assets_within_limit",
-    "rigid_expense_12m",
-    "income_12m",
-    "status",
-    "local_standard",
-}
+# What a screening uses: the household as the engine takes it, without the emergency of the moment.
+KEPT_FIELDS = set(Household.__fields__) - {"emergency"}
 
 
 def fingerprint(used: Optional[ParameterValue]) -> Optional[str]:
