@@ -222,7 +222,7 @@ class CallService:
             place=given.get("place"),
             contact=given.get("contact"),
             consent=given.get("consent", False),
-            screening=given.get("screening"),
+            screening=_with_household(given.get("screening"), call.state, given.get("consent", False)),
             suggested_handling=given.get("suggested_handling"),
         )
         if draft.region != intake.UNKNOWN_REGION:
@@ -231,3 +231,14 @@ class CallService:
         with self._sessions.begin() as session:
             session.execute(update(calls).where(calls.c.id == call.id).values(lead_id=lead_id))
         return lead_id
+
+
+def _with_household(screening, state, consent) -> Optional[dict]:
+    """With the caller's consent, the lead keeps the household facts heard, so that it is re-screened when
+    a standard changes (bot.standards.rescreen)."""
+    household = (state or {}).get("household") or {}
+    if consent is not True or not household.get("region"):
+        return screening
+    kept = dict(screening) if isinstance(screening, dict) else {}
+    kept.setdefault("household", dict(household))
+    return kept

@@ -21,6 +21,7 @@ from bot.eligibility.parameters import ParameterValue, RegionBook
 from bot.eligibility.result import CATEGORY_NAMES, ScreeningResult
 from bot.leads import LeadDraft, LeadService
 from bot.leads.model import Cause, Severity, SourceChannel
+from bot.leads.tables import leads as leads_table
 from bot.standards.tables import monitored_households
 
 log = logging.getLogger(__name__)
@@ -99,8 +100,37 @@ class Rescreener:
             )
 
     # --- the run -------------------------------------------------------------------------------------
+    def enroll_leads(self, on: dt.date) -> int:
+        """Leads whose resident agreed to be contacted and whose screening carries the household's facts
+        (the hotline's, when the caller consented) are monitored too, once each (as `lead:<id>`)."""
+        with self.sessions() as session:
+            found = session.execute(
+                select(leads_table.c.id, leads_table.c.source_channel, leads_table.c.screening).where(
+                    leads_table.c.consent_at.is_not(None), leads_table.c.screening.is_not(None)
+                )
+            ).all()
+            known = set(
+                session.execute(
+                    select(monitored_households.c.conversation_id).where(
+                        monitored_households.c.conversation_id.like("lead:%")
+                    )
+                ).scalars()
+            )
+        added = 0
+        for lead_id, channel, screening in found:
+            household = screening.get("household") if isinstance(screening, dict) else None
+            if f"lead:{lead_id}" in known or not isinstance(household, dict) or not household.get("region"):
+                continue
+            try:
+                self.enroll(f"lead:{lead_id}", getattr(channel, "value", str(channel)), household, on)
+                added += 1
+            except (ValidationError, ScreeningError, KeyError):
+                log.warning("lead %s: its household cannot be screened, not monitored", lead_id)
+        return added
+
     def run(self, on: Optional[dt.date] = None, batch: int = 2000) -> RescreenReport:
         on = on or dt.date.today()
+        self.enroll_leads(on)
         book = self.book()
         report = RescreenReport()
         last_id = 0

@@ -54,6 +54,8 @@ async def test_a_call_through_the_api(api):
     lead_id = (await filed.json())["lead_id"]
     lead = await (await api.get(f"/api/v1/leads/{lead_id}", headers=h)).json()
     assert lead["lead"]["source_channel"] == "hotline" and lead["lead"]["contact"]["phone"] == "13912345678"
+    # With consent the lead keeps the household heard, to be re-screened when a standard changes.
+    assert lead["lead"]["screening"]["household"]["region"] == "220100"
 
     ended = await (await api.post("/api/v1/calls/c-100/end", headers=h)).json()
     assert ended["call"]["category"] == "急难求助" and ended["call"]["lead_id"] == lead_id

@@ -91,3 +91,30 @@ def test_only_the_screening_facts_are_kept(world):
     with sessions() as session:
         kept = session.execute(select(monitored_households.c.household)).scalar()
     assert "name" not in kept and "phone" not in kept and kept["monthly_income"] == "1800"
+
+
+def test_a_lead_whose_resident_agreed_is_monitored_and_one_who_did_not_is_not(world):
+    from bot.leads import LeadDraft
+
+    sessions, rescreener, book, supervisor = world
+    leads = rescreener.leads
+    for key, consent in (("agreed", True), ("refused", False)):
+        leads.file(
+            LeadDraft(
+                idempotency_key=key,
+                source_channel="hotline",
+                cause="illness",
+                severity="normal",
+                description="来电",
+                region="220102",
+                contact={"phone": "13912345678"} if consent else None,
+                consent=consent,
+                screening={"household": EDGE},
+            )
+        )
+    assert rescreener.run(TODAY).households == 1  # only the lead that agreed
+    StandardsService(sessions).enter(supervisor, book(), "220102", RAISE, today=TODAY)
+    assert rescreener.run(TODAY).filed == 1
+    with sessions() as session:
+        kinds = session.execute(select(leads_table.c.kind, leads_table.c.conversation_id)).all()
+    assert (LEAD_KIND, "lead:1") in kinds
