@@ -39,6 +39,7 @@ def file_lead(request: LeadRequest) -> str:
         place=request.place,
         contact={"phone": request.phone} if request.phone else None,
         consent=request.consent,
+        screening={"household": request.household} if request.household else None,
         suggested_handling="deliver",
     )
     try:

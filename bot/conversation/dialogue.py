@@ -184,6 +184,8 @@ class LeadRequest:
     consent: bool
     phone: Optional[str]
     place: Optional[str]
+    # With consent: the pre-screen's facts so far, so the lead is re-screened when a standard changes.
+    household: Optional[Dict[str, Any]] = None
 
 
 @dataclass
@@ -417,6 +419,7 @@ class Dialogue:
             consent=consent and bool(phone),
             phone=phone,
             place=(pending["place"] or None) if consent else None,
+            household=_household_so_far(state) if consent and phone else None,
         )
         try:
             lead_id = self._file_lead(request)
@@ -745,6 +748,12 @@ def _more_severe(found: Emergency, pending: Dict[str, Any]) -> bool:
 
 
 _DECLINE = re.compile(r"不方便|不留|不想留|不用了?|不需要|算了|别登记|不要登记|不用登记|不必")
+
+
+def _household_so_far(state: Dict[str, Any]) -> Optional[Dict[str, Any]]:
+    screen = state.get("screen") or state.get("paused") or state.get("last") or {}
+    household = screen.get("household")
+    return _deep(household) if household and household.get("region") else None
 
 
 def _declines(text: str) -> bool:

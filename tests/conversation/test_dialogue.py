@@ -67,6 +67,8 @@ def test_a_real_emergency_mid_prescreen_comes_first_then_the_screen_resumes():
     reply = resident.say("长春市朝阳区")
     assert "线索编号 L1" in reply and "继续测算" in reply
     assert resident.leads[0].phone == "13912345678" and resident.leads[0].consent
+    # With consent the lead carries the pre-screen's facts, to be re-screened when a standard changes.
+    assert resident.leads[0].household["region"] == "220100" and resident.leads[0].household["size"] == 4
     reply = resident.say("继续测算")
     assert "收入" in reply and "几口人" not in reply  # the facts given before are kept
 
@@ -77,7 +79,7 @@ def test_a_question_at_the_consent_prompt_is_answered_then_asked_once_more():
     reply = resident.say("外地户口也能申请临时救助吗")
     assert "依据" in reply and "手机号" in reply and resident.leads == []
     resident.say("不方便")
-    assert len(resident.leads) == 1 and resident.leads[0].phone is None
+    assert len(resident.leads) == 1 and resident.leads[0].phone is None and resident.leads[0].household is None
 
 
 def test_unclear_consent_replies_never_loop_more_than_twice():
