@@ -81,12 +81,18 @@ def _next_question(household: Dict[str, Any], on: Optional[dt.date]) -> tuple:
         result = screen(Household(**household), on)
     except ValidationError:
         return None, None
+    # The operator hears which standard the verdict rests on and, where it is inexact, how it depends on it.
+    standard = {
+        "standard_used": result.standard.in_words(result.date) if result.standard else None,
+        "standard_ranges": result.standard_ranges.text if result.standard_ranges else None,
+    }
     if result.decided:
-        return None, {"primary": result.primary, "summary": result.summary}
+        return None, {"primary": result.primary, "summary": result.summary, **standard}
     question = result.next_question
     return ({"field": question.field, "text": question.text} if question else None), {
         "primary": None,
         "summary": result.summary,
+        **standard,
     }
 
 

@@ -105,3 +105,13 @@ def test_the_summary_says_the_topic_household_and_urgency_in_words_with_the_prog
     assert "低保" in summary and "低包" not in summary and "您好" not in summary
     assert "家庭4口人" in summary and "每月收入约1600元" in summary and "农安县" in summary
     assert "13912345678" not in summary
+
+
+def test_the_operator_hears_which_standard_the_verdict_rests_on_and_how_it_depends_on_it():
+    state = assist.new_call()
+    for text in ("我在长春南关区 城里", "家里两口人 一个月一千八"):
+        state, assistance = assist.hear(state, "caller", text)
+    screening = assistance.screening  # before the assets are known: the ranges hold if they are in limits
+    assert "在财产符合规定的前提下" in screening["standard_ranges"]
+    assert "长春市" in screening["standard_used"] and "不低于" in screening["standard_used"]
+    assert "若高于900元则可能符合低保" in screening["standard_ranges"]
